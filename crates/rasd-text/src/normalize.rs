@@ -518,8 +518,7 @@ impl<'a, const ALIGN: bool> Engine<'a, ALIGN> {
         }
     }
 
-    fn finish(mut self) -> Normalized {
-        self.flush_ws();
+    fn finish(self) -> Normalized {
         Normalized {
             text: self.out,
             original_len: self.src.len(),
@@ -583,6 +582,8 @@ impl<'a, const ALIGN: bool> Engine<'a, ALIGN> {
     fn delete(&mut self, start: usize, end: usize) {
         if let Some(ws) = self.pending_ws.as_mut() {
             ws.orig_end = end;
+            // `\r`, mark, `\n` is two line breaks, not one CRLF.
+            ws.last_was_cr = false;
             return;
         }
         if ALIGN {
@@ -725,6 +726,7 @@ impl<'a, const ALIGN: bool> Engine<'a, ALIGN> {
             run_start = i;
         }
         self.flush_run(run_start, n);
+        self.flush_ws();
     }
 
     #[inline]
