@@ -1,1 +1,5 @@
-fn main() {}
+//! `rasd`: see `rasd --help`.
+
+fn main() -> std::process::ExitCode {
+    rasd::cli::main()
+}

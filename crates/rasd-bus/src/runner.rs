@@ -1,0 +1,542 @@
+//! The stage runner: one implementation of the delivery semantics for every
+//! stage.
+//!
+//! A stage core is a pure function (see [`StageCore`]). The runner pulls its
+//! input from the stage's durable consumer in batches and, for each message:
+//!
+//! 1. runs the core on the blocking pool (cores are CPU-bound), sending
+//!    in-progress acks while it works so slow messages are not redelivered;
+//! 2. publishes every output with `Nats-Msg-Id` set by the core
+//!    (`<stage>:<article id>`) and waits for each PublishAck;
+//! 3. only then acks the input.
+//!
+//! At-least-once delivery plus the streams' duplicate window therefore gives
+//! effectively-once output: a redelivered input republishes with the same
+//! message id and the stream drops the copy.
+//!
+//! Failures split in two: [`StageError::Reject`] (the input can never be
+//! processed) goes to `<prefix>.dlq.<stage>` and the input is TERMinated;
+//! [`StageError::Transient`] (and a failed publish) NAKs the input with a
+//! backoff delay, and on the last allowed delivery it goes to the DLQ as
+//! `max_deliver_exceeded`. A panicking core is caught and treated as a
+//! rejection, so one bad input never stops a stage.
+//!
+//! Concurrency is bounded by a semaphore (`--concurrency`) and the pull
+//! batch, so memory is bounded too. On shutdown the runner stops pulling,
+//! NAKs what it had buffered but not started (another replica takes it at
+//! once), finishes and acks the in-flight messages, and returns. If the pull
+//! stream errors (server restart, consumer lost) it is re-created after a
+//! short pause; the client itself reconnects on its own.
+
+use std::future::IntoFuture;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use async_nats::jetstream::{self, consumer::PullConsumer, AckKind};
+use async_nats::HeaderMap;
+use bytes::Bytes;
+use futures::StreamExt;
+use rasd_model::{DeadLetter, InputError, StageName, Subjects};
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
+
+use crate::config::ConsumerArgs;
+use crate::metrics::{DlqLabel, StageMetrics};
+use crate::{provision, ARTICLE_ID_HEADER, DLQ_REASON_HEADER};
+
+/// Largest payload copied into a dead letter. Inputs over the size limit
+/// would otherwise make the dead letter itself too big to publish.
+pub const MAX_DLQ_PAYLOAD_BYTES: usize = 64 * 1024;
+
+/// One message a stage core wants published.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Output {
+    pub subject: String,
+    /// `Nats-Msg-Id`: `<stage>:<article id>`, the key of publish de-duplication.
+    pub msg_id: String,
+    pub payload: Bytes,
+    /// Extra headers (the article id header is added from `article_id`).
+    pub headers: Vec<(String, String)>,
+    /// Article id, sent as the `Rasd-Article-Id` header.
+    pub article_id: Option<String>,
+}
+
+impl Output {
+    /// A JSON output for one article.
+    pub fn json<T: serde::Serialize>(
+        subject: impl Into<String>,
+        stage: StageName,
+        article_id: &str,
+        value: &T,
+    ) -> Result<Output, StageError> {
+        let payload = serde_json::to_vec(value).map_err(|e| StageError::Reject {
+            reason: "serialize_failed".into(),
+            error: e.to_string(),
+        })?;
+        Ok(Output {
+            subject: subject.into(),
+            msg_id: format!("{stage}:{article_id}"),
+            payload: payload.into(),
+            headers: vec![],
+            article_id: Some(article_id.to_string()),
+        })
+    }
+}
+
+/// Why a stage could not process an input.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum StageError {
+    /// The input can never be processed: dead-letter it and TERM.
+    #[error("{reason}: {error}")]
+    Reject { reason: String, error: String },
+    /// Try again later: NAK with backoff (DLQ after `max_deliver`).
+    #[error("transient: {0}")]
+    Transient(String),
+}
+
+impl From<InputError> for StageError {
+    fn from(e: InputError) -> Self {
+        StageError::Reject {
+            reason: e.reason().to_string(),
+            error: e.to_string(),
+        }
+    }
+}
+
+/// A stage's work on one message: pure, synchronous, no I/O of its own
+/// (the fetch stage's HTTP call is the exception and blocks its worker).
+pub trait StageCore: Send + Sync + 'static {
+    fn name(&self) -> StageName;
+    /// Turn one input into the messages to publish.
+    fn process(&self, subject: &str, payload: &[u8]) -> Result<Vec<Output>, StageError>;
+}
+
+/// What a runner did before it returned.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct RunSummary {
+    pub processed: u64,
+    pub dlq: u64,
+    pub nacked: u64,
+}
+
+/// Runs one stage core against its durable consumer.
+pub struct StageRunner<C: StageCore> {
+    core: Arc<C>,
+    js: jetstream::Context,
+    subjects: Subjects,
+    args: ConsumerArgs,
+    metrics: Arc<StageMetrics>,
+}
+
+struct Shared<C: StageCore> {
+    core: Arc<C>,
+    js: jetstream::Context,
+    subjects: Subjects,
+    args: ConsumerArgs,
+    metrics: Arc<StageMetrics>,
+    summary: std::sync::Mutex<RunSummary>,
+}
+
+enum Outcome {
+    Acked,
+    DeadLettered,
+    Nacked,
+}
+
+impl<C: StageCore> StageRunner<C> {
+    pub fn new(
+        core: C,
+        js: jetstream::Context,
+        subjects: Subjects,
+        args: ConsumerArgs,
+        metrics: Arc<StageMetrics>,
+    ) -> Self {
+        StageRunner {
+            core: Arc::new(core),
+            js,
+            subjects,
+            args,
+            metrics,
+        }
+    }
+
+    /// Run until `shutdown` is cancelled, then finish in-flight work.
+    pub async fn run(self, shutdown: CancellationToken) -> anyhow::Result<RunSummary> {
+        let stage = self.core.name();
+        let shared = Arc::new(Shared {
+            core: self.core,
+            js: self.js,
+            subjects: self.subjects,
+            args: self.args,
+            metrics: self.metrics,
+            summary: Default::default(),
+        });
+        let concurrency = shared.args.concurrency.max(1);
+        let permits = Arc::new(Semaphore::new(concurrency));
+        let mut tasks: JoinSet<()> = JoinSet::new();
+        let mut pause = Duration::from_millis(200);
+
+        'outer: while !shutdown.is_cancelled() {
+            let consumer: PullConsumer =
+                match provision::ensure_consumer(&shared.js, &shared.subjects, stage, &shared.args)
+                    .await
+                {
+                    Ok(c) => c,
+                    Err(e) => {
+                        tracing::warn!(%stage, error = %e, "consumer not available; retrying");
+                        if sleep_or_cancel(&shutdown, pause).await {
+                            break;
+                        }
+                        pause = (pause * 2).min(Duration::from_secs(5));
+                        continue;
+                    }
+                };
+            let mut messages = match consumer
+                .stream()
+                .max_messages_per_batch(shared.args.batch_size())
+                .heartbeat(Duration::from_secs(5))
+                .expires(Duration::from_secs(30))
+                .messages()
+                .await
+            {
+                Ok(m) => m,
+                Err(e) => {
+                    tracing::warn!(%stage, error = %e, "pull stream failed; retrying");
+                    if sleep_or_cancel(&shutdown, pause).await {
+                        break;
+                    }
+                    pause = (pause * 2).min(Duration::from_secs(5));
+                    continue;
+                }
+            };
+            tracing::info!(%stage, concurrency, batch = shared.args.batch_size(), "consuming");
+            loop {
+                while tasks.try_join_next().is_some() {}
+                let permit = tokio::select! {
+                    _ = shutdown.cancelled() => {
+                        nak_buffered(&mut messages).await;
+                        break 'outer;
+                    }
+                    p = permits.clone().acquire_owned() => p.expect("semaphore never closed"),
+                };
+                let next = tokio::select! {
+                    _ = shutdown.cancelled() => {
+                        nak_buffered(&mut messages).await;
+                        break 'outer;
+                    }
+                    m = messages.next() => m,
+                };
+                match next {
+                    Some(Ok(msg)) => {
+                        pause = Duration::from_millis(200);
+                        let shared = shared.clone();
+                        tasks.spawn(async move {
+                            handle(shared, msg).await;
+                            drop(permit);
+                        });
+                    }
+                    Some(Err(e)) => {
+                        use async_nats::jetstream::consumer::pull::MessagesErrorKind as K;
+                        match e.kind() {
+                            // The stream recovers from a missed heartbeat by
+                            // itself; a lost consumer or a closed stream is
+                            // re-created below.
+                            K::MissingHeartbeat => {
+                                tracing::warn!(%stage, "missed heartbeat from the server");
+                            }
+                            _ => {
+                                tracing::warn!(%stage, error = %e, "pull stream error; re-creating it");
+                                if sleep_or_cancel(&shutdown, pause).await {
+                                    break 'outer;
+                                }
+                                pause = (pause * 2).min(Duration::from_secs(5));
+                                continue 'outer;
+                            }
+                        }
+                    }
+                    None => {
+                        tracing::warn!(%stage, "pull stream ended; re-creating it");
+                        continue 'outer;
+                    }
+                }
+            }
+        }
+        while tasks.try_join_next().is_some() {}
+        tracing::info!(%stage, in_flight = tasks.len(), "stopping: finishing in-flight messages");
+        while tasks.join_next().await.is_some() {}
+        // Make sure every ack and publish left the client before returning.
+        let _ = shared.js.client().flush().await;
+        let summary = *shared.summary.lock().unwrap_or_else(|p| p.into_inner());
+        tracing::info!(%stage, ?summary, "stopped");
+        Ok(summary)
+    }
+}
+
+/// Sleep for `d`; true if the token was cancelled meanwhile.
+async fn sleep_or_cancel(token: &CancellationToken, d: Duration) -> bool {
+    tokio::select! {
+        _ = token.cancelled() => true,
+        _ = tokio::time::sleep(d) => false,
+    }
+}
+
+/// NAK messages already delivered to this process but not started, so
+/// another replica gets them without waiting for the ack timeout.
+async fn nak_buffered(messages: &mut async_nats::jetstream::consumer::pull::Stream) {
+    while let Ok(Some(Ok(msg))) =
+        tokio::time::timeout(Duration::from_millis(20), messages.next()).await
+    {
+        let _ = msg.ack_with(AckKind::Nak(None)).await;
+    }
+}
+
+async fn handle<C: StageCore>(shared: Arc<Shared<C>>, msg: jetstream::Message) {
+    let stage = shared.core.name();
+    let (stream_seq, delivered) = match msg.info() {
+        Ok(i) => (i.stream_sequence, i.delivered),
+        Err(_) => (0, 1),
+    };
+    let span =
+        tracing::info_span!("message", %stage, subject = %msg.subject, stream_seq, delivered);
+    async move {
+        let started = Instant::now();
+        let outcome = process_one(&shared, &msg, stream_seq, delivered).await;
+        let label = StageMetrics::stage(stage.as_str());
+        let mut summary = shared.summary.lock().unwrap_or_else(|p| p.into_inner());
+        match outcome {
+            Outcome::Acked => {
+                shared.metrics.processed.get_or_create(&label).inc();
+                summary.processed += 1;
+            }
+            Outcome::DeadLettered => summary.dlq += 1,
+            Outcome::Nacked => {
+                shared.metrics.failed.get_or_create(&label).inc();
+                summary.nacked += 1;
+            }
+        }
+        shared
+            .metrics
+            .latency
+            .get_or_create(&label)
+            .observe(started.elapsed().as_secs_f64());
+    }
+    .instrument(span)
+    .await
+}
+
+async fn process_one<C: StageCore>(
+    shared: &Arc<Shared<C>>,
+    msg: &jetstream::Message,
+    stream_seq: u64,
+    delivered: i64,
+) -> Outcome {
+    let stage = shared.core.name();
+    let core = shared.core.clone();
+    let subject = msg.subject.to_string();
+    let payload = msg.payload.clone();
+    let mut job = tokio::task::spawn_blocking(move || core.process(&subject, &payload));
+
+    // In-progress acks at half the ack wait while the core works.
+    let every = (shared.args.ack_wait / 2).max(Duration::from_millis(100));
+    let mut progress = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+    let result = loop {
+        tokio::select! {
+            r = &mut job => break r,
+            _ = progress.tick() => {
+                let _ = msg.ack_with(AckKind::Progress).await;
+            }
+        }
+    };
+    let result = match result {
+        Ok(r) => r,
+        Err(join_error) => {
+            let detail = if join_error.is_panic() {
+                let p = join_error.into_panic();
+                p.downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| p.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "unknown panic".into())
+            } else {
+                join_error.to_string()
+            };
+            Err(StageError::Reject {
+                reason: "stage_panic".into(),
+                error: format!("the {stage} core panicked on this input: {detail}"),
+            })
+        }
+    };
+
+    match result {
+        Ok(outputs) => match publish_all(shared, &outputs, &mut progress, msg).await {
+            Ok(()) => {
+                if let Err(e) = msg.ack().await {
+                    tracing::warn!(error = %e, "ack failed; the input will be redelivered and de-duplicated");
+                }
+                tracing::debug!(outputs = outputs.len(), "processed");
+                Outcome::Acked
+            }
+            Err(StageError::Reject { reason, error }) => {
+                dead_letter(shared, msg, stream_seq, &reason, &error).await
+            }
+            Err(StageError::Transient(e)) => {
+                retry_or_dead_letter(shared, msg, stream_seq, delivered, &e).await
+            }
+        },
+        Err(StageError::Reject { reason, error }) => {
+            tracing::info!(%reason, %error, "rejected input");
+            dead_letter(shared, msg, stream_seq, &reason, &error).await
+        }
+        Err(StageError::Transient(e)) => {
+            retry_or_dead_letter(shared, msg, stream_seq, delivered, &e).await
+        }
+    }
+}
+
+async fn publish_all<C: StageCore>(
+    shared: &Arc<Shared<C>>,
+    outputs: &[Output],
+    progress: &mut tokio::time::Interval,
+    msg: &jetstream::Message,
+) -> Result<(), StageError> {
+    use async_nats::jetstream::context::PublishErrorKind;
+    let stage = shared.core.name();
+    let mut acks = Vec::with_capacity(outputs.len());
+    for o in outputs {
+        let mut headers = HeaderMap::new();
+        if let Some(id) = &o.article_id {
+            headers.insert(ARTICLE_ID_HEADER, id.as_str());
+        }
+        for (k, v) in &o.headers {
+            headers.insert(k.as_str(), v.as_str());
+        }
+        let publish = jetstream::message::PublishMessage::build()
+            .payload(o.payload.clone())
+            .headers(headers)
+            .message_id(&o.msg_id);
+        match shared.js.send_publish(o.subject.clone(), publish).await {
+            Ok(ack) => acks.push(ack),
+            Err(e) if e.kind() == PublishErrorKind::MaxPayloadExceeded => {
+                return Err(StageError::Reject {
+                    reason: "output_too_large".into(),
+                    error: format!("output for {} is too large to publish: {e}", o.subject),
+                })
+            }
+            Err(e) => {
+                return Err(StageError::Transient(format!(
+                    "publish to {}: {e}",
+                    o.subject
+                )))
+            }
+        }
+    }
+    for ack in acks {
+        let mut fut = std::pin::pin!(ack.into_future());
+        let waited = loop {
+            tokio::select! {
+                r = &mut fut => break r,
+                _ = progress.tick() => { let _ = msg.ack_with(AckKind::Progress).await; }
+            }
+        };
+        match waited {
+            Ok(_) => {
+                shared
+                    .metrics
+                    .published
+                    .get_or_create(&StageMetrics::stage(stage.as_str()))
+                    .inc();
+            }
+            Err(e) => return Err(StageError::Transient(format!("publish ack: {e}"))),
+        }
+    }
+    Ok(())
+}
+
+async fn retry_or_dead_letter<C: StageCore>(
+    shared: &Arc<Shared<C>>,
+    msg: &jetstream::Message,
+    stream_seq: u64,
+    delivered: i64,
+    error: &str,
+) -> Outcome {
+    if shared.args.max_deliver > 0 && delivered >= shared.args.max_deliver {
+        let e = format!("gave up after {delivered} deliveries; last error: {error}");
+        return dead_letter(shared, msg, stream_seq, "max_deliver_exceeded", &e).await;
+    }
+    let delay = shared.args.backoff_for(delivered);
+    tracing::warn!(%error, ?delay, "transient failure; will retry");
+    let _ = msg.ack_with(AckKind::Nak(Some(delay))).await;
+    Outcome::Nacked
+}
+
+/// Publish a dead letter for the input and TERM it. If the dead letter
+/// cannot be published the input is NAKed instead, so nothing is lost.
+async fn dead_letter<C: StageCore>(
+    shared: &Arc<Shared<C>>,
+    msg: &jetstream::Message,
+    stream_seq: u64,
+    reason: &str,
+    error: &str,
+) -> Outcome {
+    let stage = shared.core.name();
+    let payload: &[u8] = &msg.payload;
+    let (kept, error) = if payload.len() > MAX_DLQ_PAYLOAD_BYTES {
+        (
+            &payload[..MAX_DLQ_PAYLOAD_BYTES],
+            format!(
+                "{error} (payload truncated to {MAX_DLQ_PAYLOAD_BYTES} of {} bytes)",
+                payload.len()
+            ),
+        )
+    } else {
+        (payload, error.to_string())
+    };
+    let letter = DeadLetter::new(
+        stage.as_str(),
+        reason,
+        error,
+        &msg.subject,
+        now_rfc3339(),
+        kept,
+    );
+    let body = serde_json::to_vec(&letter).unwrap_or_default();
+    let mut headers = HeaderMap::new();
+    headers.insert(DLQ_REASON_HEADER, reason);
+    let publish = jetstream::message::PublishMessage::build()
+        .payload(body.into())
+        .headers(headers)
+        .message_id(format!("dlq:{stage}:{stream_seq}"));
+    let subject = shared.subjects.dlq(stage);
+    let published = match shared.js.send_publish(subject, publish).await {
+        Ok(ack) => ack.await.map(|_| ()).map_err(|e| e.to_string()),
+        Err(e) => Err(e.to_string()),
+    };
+    match published {
+        Ok(()) => {
+            shared
+                .metrics
+                .dlq
+                .get_or_create(&DlqLabel {
+                    stage: stage.to_string(),
+                    reason: reason.to_string(),
+                })
+                .inc();
+            let _ = msg.ack_with(AckKind::Term).await;
+            Outcome::DeadLettered
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "dead letter could not be published; will retry");
+            let delay = shared.args.backoff_for(1);
+            let _ = msg.ack_with(AckKind::Nak(Some(delay))).await;
+            Outcome::Nacked
+        }
+    }
+}
+
+/// The current time as RFC 3339 (UTC).
+pub fn now_rfc3339() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
