@@ -1,29 +1,564 @@
-//! rasd-clean: the clean stage core. Raw article in, [`CleanArticle`] out; no I/O.
+//! rasd-clean: the clean stage core. Raw article in, [`CleanArticle`] out;
+//! no I/O.
 //!
-//! (Placeholder body: the real cleaner is being written; the signature is final.)
+//! Why a separate stage: scraped Arabic news carries share buttons,
+//! newsletter prompts, "most read" lists, datelines, bylines, keyword lists,
+//! repeated titles and leads, hashtags and fused names. Every later stage
+//! would otherwise trip over them, and offsets into the text must stay
+//! stable from here on, so the cleaner publishes one display-normalized text
+//! that every span indexes into.
+//!
+//! The pipeline, line by line (news text is not hard-wrapped, so a line is
+//! a paragraph):
+//! 1. HTML (when there is no plain text) → main text with dom_smoothie.
+//! 2. Display normalization (invisible marks, presentation forms, spacing;
+//!    no letter folding), hashtags → words, fused names split ([`fixes`]).
+//! 3. Context-free line rules from `data/`: boilerplate phrases and
+//!    patterns, whole-line bylines of known outlets (`SY24 -خاص`), outlet
+//!    prefixes (`ميدل ايست نيوز: ...`, stripped from the paragraph).
+//! 4. Duplicates: a line equal to an earlier one, or a lead-like line
+//!    contained in a longer body paragraph (a repeated lead sentence).
+//! 5. Title: `raw.title`, else the first headline-like line before the
+//!    body; copies of the title are removed.
+//! 6. Structure: before the first body paragraph, short lines are datelines
+//!    or keyword lists; after the last one, short lines are page footer.
+//!
+//! Every removed line is reported in `removed` with its kind and every
+//! repair in `fixes`. The output text joins the kept paragraphs with a
+//! blank line. Cleaning is idempotent: cleaning `{title, text}` of an output
+//! again gives the same title and text (tested with proptest).
 
-use rasd_model::{CleanArticle, InputError, RawArticle};
+pub mod fixes;
+pub mod html;
+pub mod rules;
 
-/// The Arabic cleanup pipeline. Built once per process (it loads its
-/// boilerplate data), then shared by every message.
-#[derive(Debug, Default)]
-pub struct Cleaner {}
+use rasd_model::{CleanArticle, Fix, InputError, RawArticle, Removed, Span, SCHEMA_VERSION};
+use rasd_text::NormalizerConfig;
+
+pub use rules::{key, Rules};
+
+/// The Arabic cleanup pipeline. Built once per process (it compiles its
+/// data), then shared by every message.
+pub struct Cleaner {
+    rules: Rules,
+    detector: whatlang::Detector,
+}
+
+impl std::fmt::Debug for Cleaner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Cleaner")
+            .field("rules", &self.rules)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Languages the detector chooses among: those of the region and of the
+/// international press that covers it. Restricting the set keeps short
+/// English text from being read as Norwegian or Afrikaans.
+const LANGUAGES: &[whatlang::Lang] = {
+    use whatlang::Lang::*;
+    &[
+        Ara, Eng, Fra, Deu, Tur, Pes, Urd, Heb, Rus, Spa, Ita, Por, Nld, Swe, Ukr, Cmn, Jpn, Kor,
+        Hin, Ell,
+    ]
+};
+
+impl Default for Cleaner {
+    fn default() -> Self {
+        Cleaner::new()
+    }
+}
+
+/// The text part of a cleaned article.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CleanedText {
+    pub title: String,
+    pub text: String,
+    pub outlet: Option<String>,
+    pub removed: Vec<Removed>,
+    pub fixes: Vec<Fix>,
+    pub paragraphs: Vec<Span>,
+    pub sentences: Vec<Span>,
+}
+
+/// Where an outlet name was found; a lower rank wins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum OutletEvidence {
+    BylineLine,
+    BylinePrefix,
+    Mention,
+}
+
+#[derive(Debug, Clone)]
+struct Line {
+    text: String,
+    key: String,
+    words: usize,
+    removed: Option<&'static str>,
+    kind_owned: Option<String>,
+}
+
+impl Line {
+    fn new(text: &str) -> Line {
+        let text = text.trim().to_string();
+        let key = key(&text);
+        let words = text
+            .split_whitespace()
+            .filter(|w| w.chars().any(char::is_alphanumeric))
+            .count();
+        Line {
+            text,
+            key,
+            words,
+            removed: None,
+            kind_owned: None,
+        }
+    }
+    fn kept(&self) -> bool {
+        self.removed.is_none() && self.kind_owned.is_none()
+    }
+    fn remove(&mut self, kind: &'static str) {
+        if self.kept() {
+            self.removed = Some(kind);
+        }
+    }
+    fn remove_owned(&mut self, kind: &str) {
+        if self.kept() {
+            self.kind_owned = Some(kind.to_string());
+        }
+    }
+    fn kind(&self) -> Option<&str> {
+        self.removed.or(self.kind_owned.as_deref())
+    }
+}
+
+/// The last character that is not a closing quote, bracket or space.
+fn final_char(text: &str) -> Option<char> {
+    text.chars().rev().find(|c| {
+        !c.is_whitespace() && !matches!(c, '"' | '”' | '“' | '»' | '\'' | '’' | ')' | ']')
+    })
+}
+
+/// Body paragraph: a statement ending with a full stop, or long.
+const BODY_MIN_WORDS: usize = 8;
+const BODY_LONG_WORDS: usize = 25;
+/// Longest header line removed as a keyword list.
+const KEYWORDS_MAX_WORDS: usize = 8;
+/// Longest footer line removed after the last body paragraph.
+const FOOTER_MAX_WORDS: usize = 15;
+/// Longest lead-like line checked for repetition inside a later paragraph.
+const LEAD_MAX_WORDS: usize = 80;
+
+fn is_body(line: &Line) -> bool {
+    (line.words >= BODY_MIN_WORDS && matches!(final_char(&line.text), Some('.' | '…' | '!')))
+        || line.words > BODY_LONG_WORDS
+}
+
+fn is_dash(c: char) -> bool {
+    matches!(c, '-' | '–' | '—' | '‒' | '―' | '|')
+}
+
+/// `تركيا - غازي عنتاب`, `دمشق – خاص`: short parts around a dash.
+fn is_dateline_shaped(line: &Line) -> bool {
+    if line.words == 0 || line.words > 6 || line.text.contains(['.', '؟', '?', '!', '،', ',']) {
+        return false;
+    }
+    let parts: Vec<&str> = line.text.split(is_dash).collect();
+    parts.len() >= 2
+        && parts.iter().all(|p| {
+            let n = p.split_whitespace().count();
+            (1..=3).contains(&n)
+        })
+}
+
+fn is_headline(line: &Line) -> bool {
+    (2..=30).contains(&line.words)
+        && !is_body(line)
+        && !is_dateline_shaped(line)
+        && !matches!(final_char(&line.text), Some(':' | '،' | ','))
+}
 
 impl Cleaner {
     pub fn new() -> Self {
-        Cleaner {}
+        Cleaner::with_rules(Rules::builtin())
     }
 
-    /// Clean one raw article. Errors are input errors (they go to the DLQ).
+    /// A cleaner over other data files (see `data/` for the format).
+    pub fn with_rules(rules: Rules) -> Self {
+        Cleaner {
+            rules,
+            detector: whatlang::Detector::with_allowlist(LANGUAGES.to_vec()),
+        }
+    }
+
+    /// Clean one raw article. Errors are input errors (they go to the DLQ):
+    /// no text at all, or nothing left after cleaning. Non-Arabic text is
+    /// not an error: it passes with `lang` set.
     pub fn process(&self, raw: &RawArticle) -> Result<CleanArticle, InputError> {
-        let text = raw.text.clone().or_else(|| raw.html.clone()).unwrap_or_default();
+        let nonblank = |s: &Option<String>| {
+            s.as_deref()
+                .filter(|t| !t.trim().is_empty())
+                .map(str::to_string)
+        };
+        let given_title = nonblank(&raw.title);
+        let (source_text, body, page_title) = if let Some(text) = nonblank(&raw.text) {
+            (text.clone(), text, None)
+        } else if let Some(html) = nonblank(&raw.html) {
+            let e = html::extract(&html, raw.url.as_deref()).ok_or(InputError::EmptyText)?;
+            (html, e.text, e.title)
+        } else {
+            return Err(InputError::EmptyText);
+        };
+        let title = given_title.or(page_title);
+        let c = self.clean_text(title.as_deref(), &body)?;
+        let (lang, lang_confidence) =
+            detect_language(&self.detector, &c.title, &c.text, raw.lang.as_deref());
+        Ok(CleanArticle {
+            schema_version: SCHEMA_VERSION,
+            id: raw.article_id(),
+            url: raw.url.clone(),
+            source: raw.source.clone(),
+            outlet: c.outlet,
+            published_at: raw.published_at.clone(),
+            title: c.title,
+            input_chars: source_text.chars().count(),
+            output_chars: c.text.chars().count(),
+            text: c.text,
+            lang,
+            lang_confidence,
+            paragraphs: c.paragraphs,
+            sentences: c.sentences,
+            removed: c.removed,
+            fixes: c.fixes,
+        })
+    }
+
+    /// Clean a plain-text body (and its title, when known).
+    pub fn clean_text(&self, title: Option<&str>, text: &str) -> Result<CleanedText, InputError> {
+        let display = NormalizerConfig::display();
+        let mut fixes = Vec::new();
+        let norm = rasd_text::normalize_str(text, &display);
+        let norm = fixes::hashtags(&norm, &self.rules, &mut fixes);
+        let norm = fixes::split_fused(&norm, &self.rules, &mut fixes);
+
+        let title = title.map(|t| {
+            let t = rasd_text::normalize_str(t, &display);
+            let t = fixes::hashtags(&t, &self.rules, &mut fixes);
+            let t = fixes::split_fused(&t, &self.rules, &mut fixes);
+            t.split_whitespace().collect::<Vec<_>>().join(" ")
+        });
+        let title = title.filter(|t| !t.is_empty());
+
+        let mut lines: Vec<Line> = norm
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(Line::new)
+            .collect();
+        let mut removed_prefixes: Vec<(usize, Removed)> = Vec::new();
+        let mut outlet: Option<(OutletEvidence, String)> = None;
+        let mut found = |ev: OutletEvidence, name: &str| {
+            if outlet.as_ref().is_none_or(|(e, _)| ev < *e) {
+                outlet = Some((ev, name.to_string()));
+            }
+        };
+
+        // 3. Context-free line rules.
+        for (i, line) in lines.iter_mut().enumerate() {
+            if let Some(name) = self.rules.byline_line(&line.key) {
+                found(OutletEvidence::BylineLine, name);
+                line.remove("byline");
+                continue;
+            }
+            if let Some(kind) = self.rules.boilerplate_kind(&line.key) {
+                line.remove_owned(kind);
+                continue;
+            }
+            // Outlet prefixes, repeatedly (`SY24: خاص: ...`).
+            loop {
+                let n = rasd_text::normalize(&line.text, &NormalizerConfig::matching());
+                let lower = n.as_str().to_ascii_lowercase();
+                let Some((name, len)) = self.rules.byline_prefix(&lower) else {
+                    break;
+                };
+                found(OutletEvidence::BylinePrefix, name);
+                let cut = n.original_range(0, len).end;
+                removed_prefixes.push((
+                    i,
+                    Removed {
+                        kind: "byline".into(),
+                        text: line.text[..cut].trim().to_string(),
+                    },
+                ));
+                *line = Line::new(&line.text[cut..]);
+            }
+            let lower = rasd_text::normalize_match(&line.text).to_ascii_lowercase();
+            if let Some(name) = self.rules.outlet_mention(&lower) {
+                found(OutletEvidence::Mention, name);
+            }
+        }
+
+        // 4. Duplicates: exact repeats, then lead-like lines repeated inside
+        // a longer body paragraph.
+        let mut seen = std::collections::HashSet::new();
+        for line in lines.iter_mut() {
+            if line.kept() && !line.key.is_empty() && !seen.insert(line.key.clone()) {
+                line.remove("duplicate");
+            }
+        }
+        self.remove_contained(&mut lines);
+
+        // 5. Title.
+        let first_body = lines.iter().position(|l| l.kept() && is_body(l));
+        let header_end = first_body.unwrap_or(lines.len());
+        let mut detected_title_line = None;
+        let title = match title {
+            Some(t) => t,
+            None => {
+                let cand = (0..header_end).find(|&i| lines[i].kept() && is_headline(&lines[i]));
+                match cand {
+                    Some(i) => {
+                        detected_title_line = Some(i);
+                        lines[i].remove("title");
+                        lines[i].text.clone()
+                    }
+                    None => String::new(),
+                }
+            }
+        };
+        let title_key = key(&title);
+        if !title_key.is_empty() {
+            for line in lines.iter_mut() {
+                if line.kept() && line.key == title_key {
+                    line.remove("duplicate");
+                }
+            }
+        }
+
+        // 6. Structure: header and footer zones around the body.
+        if let Some(first) = first_body {
+            let last = lines
+                .iter()
+                .rposition(|l| l.kept() && is_body(l))
+                .unwrap_or(first);
+            for line in lines[..first].iter_mut().filter(|l| l.kept()) {
+                if is_dateline_shaped(line) {
+                    line.remove("dateline");
+                } else if line.words <= KEYWORDS_MAX_WORDS {
+                    line.remove("keywords");
+                }
+            }
+            for line in lines[last + 1..].iter_mut().filter(|l| l.kept()) {
+                if !is_body(line) && line.words <= FOOTER_MAX_WORDS {
+                    line.remove("footer");
+                }
+            }
+        }
+
+        // A detected title that would leave no text is the text instead.
+        let mut title = title;
+        if let Some(i) = detected_title_line {
+            if !lines.iter().any(Line::kept) {
+                lines[i].removed = None;
+                title.clear();
+            }
+        }
+
+        let mut removed = Vec::new();
+        let mut prefixes = removed_prefixes.into_iter().peekable();
+        let mut kept = Vec::new();
+        for (i, line) in lines.iter().enumerate() {
+            while let Some((_, r)) = prefixes.next_if(|(j, _)| *j == i) {
+                removed.push(r);
+            }
+            match line.kind() {
+                Some(kind) => removed.push(Removed {
+                    kind: kind.to_string(),
+                    text: line.text.clone(),
+                }),
+                None if !line.text.is_empty() => kept.push(line.text.as_str()),
+                None => {}
+            }
+        }
+        let text = kept.join("\n\n");
         if text.trim().is_empty() {
             return Err(InputError::EmptyText);
         }
-        let mut a = CleanArticle::new(raw.article_id(), raw.title.clone().unwrap_or_default(), text.trim());
-        a.url = raw.url.clone();
-        a.source = raw.source.clone();
-        a.published_at = raw.published_at.clone();
-        Ok(a)
+        Ok(CleanedText {
+            title,
+            paragraphs: rasd_text::paragraphs(&text),
+            sentences: rasd_text::sentences(&text),
+            text,
+            outlet: outlet.map(|(_, n)| n),
+            removed,
+            fixes,
+        })
+    }
+
+    /// Remove lead-like lines (a body statement of at most
+    /// [`LEAD_MAX_WORDS`] words) whose key occurs inside the key of another
+    /// kept body paragraph: the lead repeated as the first body sentence.
+    fn remove_contained(&self, lines: &mut [Line]) {
+        let candidates: Vec<usize> = (0..lines.len())
+            .filter(|&i| {
+                let l = &lines[i];
+                l.kept() && is_body(l) && l.words >= BODY_MIN_WORDS && l.words <= LEAD_MAX_WORDS
+            })
+            .collect();
+        if candidates.is_empty() {
+            return;
+        }
+        let Ok(ac) = aho_corasick::AhoCorasick::new(
+            candidates.iter().map(|&i| format!(" {} ", lines[i].key)),
+        ) else {
+            return;
+        };
+        let mut contained = vec![false; candidates.len()];
+        for (j, l) in lines.iter().enumerate() {
+            if !l.kept() || !is_body(l) {
+                continue;
+            }
+            let hay = format!(" {} ", l.key);
+            for m in ac.find_overlapping_iter(&hay) {
+                let c = m.pattern().as_usize();
+                if candidates[c] != j && lines[candidates[c]].key.len() < l.key.len() {
+                    contained[c] = true;
+                }
+            }
+        }
+        for (c, &i) in candidates.iter().enumerate() {
+            if contained[c] {
+                lines[i].remove("duplicate");
+            }
+        }
+    }
+}
+
+/// ISO 639-1 code of a whatlang language (ISO 639-3), for the languages of
+/// the region and of international news; others keep their 639-3 code.
+fn iso639_1(lang: whatlang::Lang) -> &'static str {
+    use whatlang::Lang::*;
+    match lang {
+        Ara => "ar",
+        Eng => "en",
+        Fra => "fr",
+        Deu => "de",
+        Tur => "tr",
+        Pes => "fa",
+        Urd => "ur",
+        Heb => "he",
+        Rus => "ru",
+        Spa => "es",
+        Ita => "it",
+        Por => "pt",
+        Nld => "nl",
+        Swe => "sv",
+        Ukr => "uk",
+        Cmn => "zh",
+        Jpn => "ja",
+        Kor => "ko",
+        Hin => "hi",
+        Ell => "el",
+        other => other.code(),
+    }
+}
+
+/// Language of the cleaned text (title included), with whatlang's
+/// confidence. Falls back to the producer's `lang` hint, then `und`.
+fn detect_language(
+    detector: &whatlang::Detector,
+    title: &str,
+    text: &str,
+    hint: Option<&str>,
+) -> (String, f64) {
+    let sample: String = if text.len() > 4096 {
+        let mut end = 4096;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        format!("{title}\n{}", &text[..end])
+    } else {
+        format!("{title}\n{text}")
+    };
+    match detector.detect(sample.trim()) {
+        Some(info) => (iso639_1(info.lang()).to_string(), info.confidence()),
+        None => (
+            hint.map(str::trim)
+                .filter(|h| !h.is_empty())
+                .unwrap_or("und")
+                .to_string(),
+            0.0,
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_data_loads() {
+        let r = Rules::builtin();
+        assert_eq!(
+            r.boilerplate_kind(&key("💡 أهم المواضيع")),
+            Some("most_read")
+        );
+        assert_eq!(r.boilerplate_kind(&key("التعليقات (0)")), Some("comments"));
+        assert_eq!(r.boilerplate_kind(&key("اترك تعليقاً")), Some("comments"));
+        assert_eq!(r.boilerplate_kind(&key("Facebook Twitter")), Some("share"));
+        assert_eq!(r.boilerplate_kind(&key("0")), Some("counter"));
+        assert_eq!(r.boilerplate_kind(&key("قتل ثلاثة عناصر")), None);
+        assert_eq!(r.byline_line(&key("SY24 -خاص")), Some("SY24"));
+        assert_eq!(
+            r.byline_line(&key("وكالة زيتون – متابعات")),
+            Some("Zaitoun Agency")
+        );
+    }
+
+    #[test]
+    fn non_arabic_passes_with_lang() {
+        let c = Cleaner::new();
+        let raw = RawArticle {
+            text: Some("Three fighters were killed in an air strike near Deir ez-Zor on Monday, local sources said.".into()),
+            ..Default::default()
+        };
+        let a = c.process(&raw).unwrap();
+        assert_eq!(a.lang, "en");
+        assert!(a.lang_confidence > 0.0);
+    }
+
+    #[test]
+    fn only_boilerplate_is_empty_text() {
+        let c = Cleaner::new();
+        let raw = RawArticle {
+            text: Some("Facebook\nTwitter\n\nالأكثر قراءة\nاترك تعليقا".into()),
+            ..Default::default()
+        };
+        assert_eq!(c.process(&raw), Err(InputError::EmptyText));
+        let blank = RawArticle {
+            text: Some(" \u{200F}\n".into()),
+            ..Default::default()
+        };
+        assert_eq!(c.process(&blank), Err(InputError::EmptyText));
+    }
+
+    #[test]
+    fn html_input_is_reduced_to_main_text() {
+        let body = "قتل ثلاثة عناصر من لواء القدس بغارة جوية روسية في ريف #دير_الزور الغربي، بحسب ما أفاد مراسل محلي. ".repeat(5);
+        let html = format!(
+            "<html><head><title>قتلى بغارة روسية</title></head><body><nav><a href='/'>الرئيسية</a></nav>\
+             <article><p>{body}</p><p>التعليقات (0)</p></article></body></html>"
+        );
+        let raw = RawArticle {
+            html: Some(html),
+            url: Some("https://example.org/x".into()),
+            ..Default::default()
+        };
+        let a = Cleaner::new().process(&raw).unwrap();
+        assert_eq!(a.title, "قتلى بغارة روسية");
+        assert!(a.text.starts_with("قتل ثلاثة عناصر"));
+        assert!(a.text.contains("ريف دير الزور الغربي"));
+        assert!(!a.text.contains("الرئيسية"));
+        assert!(!a.text.contains("التعليقات"));
+        assert_eq!(a.lang, "ar");
     }
 }

@@ -1,0 +1,281 @@
+//! The cleaner's data: boilerplate rules, outlet byline forms and fused
+//! names, loaded from the TOML files in `data/` (compiled in, so the stage
+//! binary is self-contained; [`Rules::from_toml`] loads other files).
+//!
+//! Everything is compared on *keys* (see [`key`]): the match-normalized,
+//! lower-cased line with punctuation, symbols and emoji dropped. That makes
+//! one entry cover spelling variants (أ/ا, ة/ه, tanween, tatweel), the
+//! emoji in section headers and the many dash and quote characters.
+
+use std::collections::{HashMap, HashSet};
+
+use aho_corasick::{AhoCorasick, MatchKind};
+use regex::{Regex, RegexSet};
+use serde::Deserialize;
+
+pub const BOILERPLATE_TOML: &str = include_str!("../data/boilerplate.toml");
+pub const OUTLETS_TOML: &str = include_str!("../data/outlets.toml");
+pub const FUSED_TOML: &str = include_str!("../data/fused.toml");
+
+/// The comparison key of a line or phrase.
+pub fn key(text: &str) -> String {
+    let norm = rasd_text::normalize_match(text);
+    let mut out = String::with_capacity(norm.len());
+    let mut space = true;
+    for c in norm.chars() {
+        if c.is_alphanumeric() {
+            for l in c.to_lowercase() {
+                out.push(l);
+            }
+            space = false;
+        } else if !space {
+            out.push(' ');
+            space = true;
+        }
+    }
+    if out.ends_with(' ') {
+        out.pop();
+    }
+    out
+}
+
+#[derive(Debug, Deserialize)]
+struct BoilerplateFile {
+    rule: Vec<RuleFile>,
+}
+
+#[derive(Debug, Deserialize)]
+struct RuleFile {
+    kind: String,
+    #[serde(default)]
+    lines: Vec<String>,
+    #[serde(default)]
+    contains: Vec<String>,
+    #[serde(default)]
+    patterns: Vec<String>,
+    #[serde(default)]
+    tokens: Vec<String>,
+    #[serde(default)]
+    max_words: Option<usize>,
+}
+
+#[derive(Debug, Deserialize)]
+struct OutletsFile {
+    outlet: Vec<OutletFile>,
+}
+
+#[derive(Debug, Deserialize)]
+struct OutletFile {
+    name: String,
+    names: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct FusedFile {
+    split: HashMap<String, String>,
+}
+
+const DEFAULT_MAX_WORDS: usize = 25;
+
+/// Words that may follow or precede an outlet name on a byline line
+/// (`SY24 - خاص`, `وكالة زيتون – متابعات`), as keys.
+const BYLINE_WORDS: &[&str] = &[
+    "خاص",
+    "متابعات",
+    "متابعه",
+    "ترجمه",
+    "رصد",
+    "وكالات",
+    "خاص وكالات",
+];
+
+/// The compiled data.
+#[derive(Debug)]
+pub struct Rules {
+    exact: HashMap<String, String>,
+    contains: Vec<(String, String, usize)>,
+    patterns: RegexSet,
+    pattern_kinds: Vec<String>,
+    tokens: Vec<(HashSet<String>, String)>,
+    /// Whole-line byline keys → outlet name.
+    byline_lines: HashMap<String, String>,
+    /// Outlet name keys, for prefix bylines and in-text mentions.
+    outlet_names: AhoCorasick,
+    outlet_of_name: Vec<String>,
+    /// Fused forms and their split spelling.
+    pub fused: AhoCorasick,
+    pub fused_to: Vec<String>,
+    pub hashtag: Regex,
+}
+
+impl Rules {
+    pub fn builtin() -> Rules {
+        Rules::from_toml(BOILERPLATE_TOML, OUTLETS_TOML, FUSED_TOML)
+            .expect("the built-in data files are valid (checked by tests)")
+    }
+
+    pub fn from_toml(boilerplate: &str, outlets: &str, fused: &str) -> Result<Rules, String> {
+        let bp: BoilerplateFile =
+            toml::from_str(boilerplate).map_err(|e| format!("boilerplate: {e}"))?;
+        let mut exact = HashMap::new();
+        let mut contains = Vec::new();
+        let mut patterns = Vec::new();
+        let mut pattern_kinds = Vec::new();
+        let mut tokens = Vec::new();
+        for r in bp.rule {
+            for l in &r.lines {
+                exact.entry(key(l)).or_insert_with(|| r.kind.clone());
+            }
+            let max = r.max_words.unwrap_or(DEFAULT_MAX_WORDS);
+            for c in &r.contains {
+                contains.push((key(c), r.kind.clone(), max));
+            }
+            for p in &r.patterns {
+                Regex::new(p).map_err(|e| format!("pattern {p:?}: {e}"))?;
+                patterns.push(format!("^(?:{p})$"));
+                pattern_kinds.push(r.kind.clone());
+            }
+            if !r.tokens.is_empty() {
+                let set: HashSet<String> = r.tokens.iter().map(|t| key(t)).collect();
+                tokens.push((set, r.kind.clone()));
+            }
+        }
+        let patterns = RegexSet::new(&patterns).map_err(|e| e.to_string())?;
+
+        let of: OutletsFile = toml::from_str(outlets).map_err(|e| format!("outlets: {e}"))?;
+        let mut byline_lines = HashMap::new();
+        let mut names = Vec::new();
+        let mut outlet_of_name = Vec::new();
+        for o in &of.outlet {
+            for n in &o.names {
+                let k = key(n);
+                if k.is_empty() {
+                    continue;
+                }
+                byline_lines
+                    .entry(k.clone())
+                    .or_insert_with(|| o.name.clone());
+                for w in BYLINE_WORDS {
+                    byline_lines
+                        .entry(format!("{k} {w}"))
+                        .or_insert_with(|| o.name.clone());
+                    byline_lines
+                        .entry(format!("{w} {k}"))
+                        .or_insert_with(|| o.name.clone());
+                }
+                names.push(k);
+                outlet_of_name.push(o.name.clone());
+            }
+        }
+        let outlet_names = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(&names)
+            .map_err(|e| e.to_string())?;
+
+        let ff: FusedFile = toml::from_str(fused).map_err(|e| format!("fused: {e}"))?;
+        let mut pairs: Vec<(String, String)> = ff.split.into_iter().collect();
+        pairs.sort();
+        let fused = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(pairs.iter().map(|(f, _)| f))
+            .map_err(|e| e.to_string())?;
+        let fused_to = pairs.into_iter().map(|(_, t)| t).collect();
+        let hashtag =
+            Regex::new(r"#[\p{L}\p{N}][\p{L}\p{M}\p{N}]*(?:(?:_+ *| +_+ *)[\p{L}\p{M}\p{N}]+)*_*")
+                .map_err(|e| e.to_string())?;
+        Ok(Rules {
+            exact,
+            contains,
+            patterns,
+            pattern_kinds,
+            tokens,
+            byline_lines,
+            outlet_names,
+            outlet_of_name,
+            fused,
+            fused_to,
+            hashtag,
+        })
+    }
+
+    /// The boilerplate kind of a line, given its key, if any.
+    pub fn boilerplate_kind(&self, line_key: &str) -> Option<&str> {
+        if line_key.is_empty() {
+            return None;
+        }
+        if let Some(k) = self.exact.get(line_key) {
+            return Some(k);
+        }
+        let words = line_key.split(' ').count();
+        for (set, kind) in &self.tokens {
+            if line_key.split(' ').all(|w| set.contains(w)) {
+                return Some(kind);
+            }
+        }
+        for (phrase, kind, max) in &self.contains {
+            if words <= *max && line_key.contains(phrase.as_str()) {
+                return Some(kind);
+            }
+        }
+        self.patterns
+            .matches(line_key)
+            .iter()
+            .next()
+            .map(|i| self.pattern_kinds[i].as_str())
+    }
+
+    /// The outlet when the whole line is a byline (`SY24 -خاص`).
+    pub fn byline_line(&self, line_key: &str) -> Option<&str> {
+        self.byline_lines.get(line_key).map(String::as_str)
+    }
+
+    /// The outlet whose name begins the match-normalized, lower-cased line
+    /// followed by `:` or a dash (`ميدل ايست نيوز: وصلت ...`), and the byte
+    /// length of that prefix in the normalized line (separator and
+    /// following spaces included).
+    pub fn byline_prefix(&self, norm_lower: &str) -> Option<(&str, usize)> {
+        let m = self.outlet_names.find(norm_lower)?;
+        if !norm_lower[..m.start()]
+            .trim_matches(|c: char| c == '(' || c == '[' || c == ' ')
+            .is_empty()
+        {
+            return None;
+        }
+        let rest = &norm_lower[m.end()..];
+        let rest_trim = rest.trim_start_matches([')', ']', ' ']);
+        let sep = rest_trim.chars().next()?;
+        if !matches!(sep, ':' | '-' | '|') {
+            return None;
+        }
+        let after = &rest_trim[sep.len_utf8()..];
+        let after = after.trim_start();
+        if after.is_empty() {
+            return None;
+        }
+        let len = norm_lower.len() - after.len();
+        Some((&self.outlet_of_name[m.pattern().as_usize()], len))
+    }
+
+    /// An outlet named in the text in a way that identifies the publisher:
+    /// `مراسل (الحل نت)`, `(الحل نت)`, `لـ أورينت نت`.
+    pub fn outlet_mention(&self, norm_lower: &str) -> Option<&str> {
+        for m in self.outlet_names.find_iter(norm_lower) {
+            let before = norm_lower[..m.start()].trim_end();
+            let after = &norm_lower[m.end()..];
+            let name = &self.outlet_of_name[m.pattern().as_usize()];
+            if before.ends_with('(') && after.starts_with(')') {
+                return Some(name);
+            }
+            if before.ends_with("مراسل")
+                || before.ends_with("مراسله")
+                || before.ends_with("مراسلنا")
+            {
+                return Some(name);
+            }
+            if before.ends_with(" ل") || before.ends_with("حديث ل") || before == "ل" {
+                return Some(name);
+            }
+        }
+        None
+    }
+}
