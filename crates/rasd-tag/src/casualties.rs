@@ -1,0 +1,1131 @@
+//! Casualty counts stated in an article: who was killed, wounded, captured
+//! or arrested, and how many.
+//!
+//! Why: analysts want the numbers (`مقتل 3 عناصر`، `لقي 19 مدنياً حتفهم`،
+//! `أصيب 90 آخرون`) as data, once per statement, without the vague counts
+//! (`عشرات`) and the breakdowns (`بينهم طفلان`) being mistaken for new ones.
+//!
+//! How: the text is match-normalized (`rasd-text`, with its alignment back to
+//! the original bytes) and split into words, digit groups and punctuation.
+//! Three kinds of statement are recognised, all driven by the lexicon in
+//! `data/casualties.json`:
+//! - a *trigger* (noun or verb: `مقتل`، `قُتل`، `أودى بحياة`، `إصابة`، `اعتقال`)
+//!   followed by a *victim phrase* (`3 عناصر`، `امرأة وطفلتها`، `عنصرين`،
+//!   `أكثر من عشرة أشخاص`), with a closing word where the verb needs one
+//!   (`لقي ... حتفه`);
+//! - a victim phrase followed by a verb trigger (`30 شخصاً قُتلوا`،
+//!   `شاب سوري قد لقي حتفه`);
+//! - a count noun that is a casualty count by itself (`27 قتيلاً`،
+//!   `قتيلين`، `قتيلاً وجريحاً`).
+//!
+//! A victim phrase is a list of items joined by `و`/`مع` that add up (`سيدة
+//! وطفل` = 2): counts with an optional noun, duals (`مدنيان` = 2), single
+//! unnamed victims (`طفل` = 1); named victims (a quoted name, or a title noun
+//! followed by a name) count nothing. Vague counts are kept but marked
+//! `approximate`, as are joint counts (`مقتل وجرح 10`).
+//!
+//! A count repeated for the same incident (headline and body, or two
+//! sources) is listed once: later statements with the same kind and count
+//! are dropped, unless they are marked as further victims (`ثلاثة مدنيين
+//! آخرين`) or, for single victims, name a different kind of person (`شاب`
+//! then `عنصر`).
+
+use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
+
+use rasd_model::{Casualty, CasualtyKind, Span};
+use rasd_text::{normalize, NormalizerConfig};
+use serde::Deserialize;
+
+use crate::numbers::{fold, strip_waw, tokenize, NumberLexicon, Tok, TokClass, Words};
+
+const LEXICON_JSON: &str = include_str!("../data/casualties.json");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum GramNumber {
+    Singular,
+    Dual,
+    Plural,
+}
+
+/// One folded noun form.
+#[derive(Debug, Clone)]
+struct NounForm {
+    /// Further words of a multi-word noun (`صف ضابط`).
+    rest: Vec<String>,
+    /// Index of the entry the form belongs to (tells one kind of person
+    /// from another when single victims are merged).
+    lemma: u32,
+    number: GramNumber,
+    /// Set for count nouns (`قتلى`، `جرحى`): the kind they state.
+    count_kind: Option<CasualtyKind>,
+    generic: bool,
+    /// Count nouns that are casualties only after a number (`3 إصابات`).
+    after_number_only: bool,
+}
+
+#[derive(Debug, Clone)]
+struct TriggerEntry {
+    kind: Option<CasualtyKind>,
+    after: bool,
+    before: bool,
+    closer: HashSet<String>,
+    closer_window: usize,
+    numeric_only: bool,
+    gap: Vec<Vec<String>>,
+}
+
+#[derive(Debug, Clone)]
+struct TriggerForm {
+    rest: Vec<String>,
+    entry: usize,
+}
+
+/// The casualty lexicon, folded for lookup.
+#[derive(Debug)]
+pub(crate) struct Lexicon {
+    pub(crate) numbers: NumberLexicon,
+    triggers: HashMap<String, Vec<TriggerForm>>,
+    entries: Vec<TriggerEntry>,
+    nouns: HashMap<String, Vec<NounForm>>,
+    other_markers: HashSet<String>,
+    one_markers: HashSet<String>,
+    pronouns: HashSet<String>,
+    breakdown: HashSet<String>,
+    blockers: HashSet<String>,
+    follow_ok: HashSet<String>,
+    name_cues: HashSet<String>,
+    not_adjectives: HashSet<String>,
+}
+
+#[derive(Deserialize)]
+struct WordsJson {
+    words: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct TriggerJson {
+    kind: String,
+    after: bool,
+    before: bool,
+    forms: Vec<String>,
+    #[serde(default)]
+    closer: Vec<String>,
+    #[serde(default)]
+    closer_window: Option<usize>,
+    #[serde(default)]
+    numeric_only: bool,
+    #[serde(default)]
+    gap: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct TriggersJson {
+    entries: Vec<TriggerJson>,
+}
+
+#[derive(Deserialize)]
+struct CountNounJson {
+    kind: String,
+    singular: Vec<String>,
+    dual: Vec<String>,
+    plural: Vec<String>,
+    #[serde(default)]
+    generic: bool,
+    #[serde(default)]
+    after_number_only: bool,
+}
+
+#[derive(Deserialize)]
+struct CountNounsJson {
+    entries: Vec<CountNounJson>,
+}
+
+#[derive(Deserialize)]
+struct VictimJson {
+    singular: Vec<String>,
+    #[serde(default)]
+    dual: Vec<String>,
+    plural: Vec<String>,
+    #[serde(default)]
+    sound_plural: bool,
+    #[serde(default)]
+    generic: bool,
+}
+
+#[derive(Deserialize)]
+struct VictimsJson {
+    entries: Vec<VictimJson>,
+}
+
+#[derive(Deserialize)]
+struct LexiconJson {
+    numbers: serde_json::Value,
+    count_modifiers: serde_json::Value,
+    not_adjectives: Vec<String>,
+    other_markers: Vec<String>,
+    one_markers: Vec<String>,
+    pronouns: Vec<String>,
+    breakdown_words: Vec<String>,
+    blockers_before: WordsJson,
+    follow_ok: WordsJson,
+    name_cues: WordsJson,
+    triggers: TriggersJson,
+    count_nouns: CountNounsJson,
+    victim_nouns: VictimsJson,
+}
+
+fn parse_kind(s: &str) -> Result<Option<CasualtyKind>, String> {
+    Ok(match s {
+        "killed" => Some(CasualtyKind::Killed),
+        "wounded" => Some(CasualtyKind::Wounded),
+        "captured" => Some(CasualtyKind::Captured),
+        "arrested" => Some(CasualtyKind::Arrested),
+        "none" => None,
+        other => return Err(format!("unknown casualty kind `{other}`")),
+    })
+}
+
+fn fold_set(words: &[String]) -> HashSet<String> {
+    words.iter().map(|w| fold(w)).filter(|w| !w.is_empty()).collect()
+}
+
+fn split_words(s: &str) -> Vec<String> {
+    fold(s).split_whitespace().map(str::to_string).collect()
+}
+
+/// Derived duals of a singular: `عنصر` → `عنصران`، `عنصرين`; `سيدة` →
+/// `سيدتان`، `سيدتين`. Sound-plural nouns get only the `ان` form, since
+/// their `ين` form is the plural (`مدنيين`).
+fn derived_duals(folded_singular: &str, sound_plural: bool) -> Vec<String> {
+    let stem = match folded_singular.strip_suffix('ه') {
+        Some(s) => format!("{s}ت"),
+        None => folded_singular.to_string(),
+    };
+    let mut out = vec![format!("{stem}ان")];
+    if !sound_plural {
+        out.push(format!("{stem}ين"));
+    }
+    out
+}
+
+impl Lexicon {
+    fn from_json(src: &str) -> Result<Lexicon, String> {
+        let j: LexiconJson = serde_json::from_str(src).map_err(|e| format!("casualties.json: {e}"))?;
+        let numbers = NumberLexicon::from_json(&j.numbers, &j.count_modifiers)?;
+        let mut lex = Lexicon {
+            numbers,
+            triggers: HashMap::new(),
+            entries: Vec::new(),
+            nouns: HashMap::new(),
+            other_markers: fold_set(&j.other_markers),
+            one_markers: fold_set(&j.one_markers),
+            pronouns: fold_set(&j.pronouns),
+            breakdown: fold_set(&j.breakdown_words),
+            blockers: fold_set(&j.blockers_before.words),
+            follow_ok: fold_set(&j.follow_ok.words),
+            name_cues: fold_set(&j.name_cues.words),
+            not_adjectives: fold_set(&j.not_adjectives),
+        };
+        for t in &j.triggers.entries {
+            let entry = TriggerEntry {
+                kind: parse_kind(&t.kind)?,
+                after: t.after,
+                before: t.before,
+                closer: fold_set(&t.closer),
+                closer_window: t.closer_window.unwrap_or(12),
+                numeric_only: t.numeric_only,
+                gap: t.gap.iter().map(|g| split_words(g)).filter(|g| !g.is_empty()).collect(),
+            };
+            let idx = lex.entries.len();
+            lex.entries.push(entry);
+            for f in &t.forms {
+                let mut words = split_words(f);
+                if words.is_empty() {
+                    continue;
+                }
+                let first = words.remove(0);
+                lex.triggers.entry(first).or_default().push(TriggerForm { rest: words, entry: idx });
+            }
+        }
+        for forms in lex.triggers.values_mut() {
+            forms.sort_by_key(|f| std::cmp::Reverse(f.rest.len()));
+        }
+        let mut lemma: u32 = 0;
+        let mut add = |nouns: &mut HashMap<String, Vec<NounForm>>, form: &str, nf: NounForm| {
+            let mut words = split_words(form);
+            if words.is_empty() {
+                return;
+            }
+            let first = words.remove(0);
+            nouns.entry(first).or_default().push(NounForm { rest: words, ..nf });
+        };
+        for v in &j.victim_nouns.entries {
+            let base = NounForm {
+                rest: vec![],
+                lemma,
+                number: GramNumber::Singular,
+                count_kind: None,
+                generic: v.generic,
+                after_number_only: false,
+            };
+            for s in &v.singular {
+                add(&mut lex.nouns, s, base.clone());
+                let duals = if v.dual.is_empty() {
+                    derived_duals(&fold(s), v.sound_plural)
+                } else {
+                    v.dual.clone()
+                };
+                for d in duals {
+                    add(&mut lex.nouns, &d, NounForm { number: GramNumber::Dual, ..base.clone() });
+                }
+            }
+            for d in &v.dual {
+                add(&mut lex.nouns, d, NounForm { number: GramNumber::Dual, ..base.clone() });
+            }
+            for p in &v.plural {
+                add(&mut lex.nouns, p, NounForm { number: GramNumber::Plural, ..base.clone() });
+            }
+            lemma += 1;
+        }
+        for c in &j.count_nouns.entries {
+            let base = NounForm {
+                rest: vec![],
+                lemma,
+                number: GramNumber::Singular,
+                count_kind: parse_kind(&c.kind)?,
+                generic: c.generic,
+                after_number_only: c.after_number_only,
+            };
+            for (forms, number) in [
+                (&c.singular, GramNumber::Singular),
+                (&c.dual, GramNumber::Dual),
+                (&c.plural, GramNumber::Plural),
+            ] {
+                for f in forms {
+                    add(&mut lex.nouns, f, NounForm { number, ..base.clone() });
+                }
+            }
+            lemma += 1;
+        }
+        for forms in lex.nouns.values_mut() {
+            // Longest multi-word forms first; victim readings before count
+            // readings of the same word (`معتقل`).
+            forms.sort_by_key(|f| std::cmp::Reverse(f.rest.len()));
+        }
+        Ok(lex)
+    }
+}
+
+/// The lexicon shipped with the crate (parsed once).
+pub(crate) fn lexicon() -> &'static Lexicon {
+    static LEX: OnceLock<Lexicon> = OnceLock::new();
+    LEX.get_or_init(|| Lexicon::from_json(LEXICON_JSON).expect("data/casualties.json is valid"))
+}
+
+/// Check that the shipped lexicon loads (used by tests and at tagger start).
+pub fn validate_lexicon() -> Result<(), String> {
+    Lexicon::from_json(LEXICON_JSON).map(|_| ())
+}
+
+/// One item of a victim phrase.
+#[derive(Debug, Clone)]
+enum Item {
+    Count {
+        count: u32,
+        approximate: bool,
+        kind: Option<CasualtyKind>,
+        lemma: Option<u32>,
+        generic: bool,
+        marker: bool,
+        has_noun: bool,
+        end: usize,
+    },
+    /// A named victim or a pronoun: part of the phrase, counts nothing.
+    Uncounted { end: usize },
+    /// A plural with no number (`مدنيين`): ends the phrase.
+    BarePlural,
+}
+
+/// A parsed victim phrase.
+#[derive(Debug, Clone, Default)]
+struct Phrase {
+    count: u32,
+    approximate: bool,
+    /// Kind stated by a count noun in the first counted item.
+    count_kind: Option<CasualtyKind>,
+    has_noun: bool,
+    lemma: Option<u32>,
+    generic: bool,
+    marker: bool,
+    counted_items: usize,
+    end: usize,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct PhraseCtx {
+    kind: Option<CasualtyKind>,
+    numeric_only: bool,
+}
+
+/// A statement found in the text, before de-duplication.
+#[derive(Debug, Clone)]
+struct Statement {
+    kind: CasualtyKind,
+    count: u32,
+    approximate: bool,
+    first: usize,
+    last: usize,
+    lemma: Option<u32>,
+    generic: bool,
+    marker: bool,
+    seg: usize,
+}
+
+struct Extractor<'a> {
+    lex: &'a Lexicon,
+    w: Words<'a>,
+    /// Sentence segment of each token (hard breaks and the given sentences).
+    seg: Vec<usize>,
+    consumed: Vec<bool>,
+    out: Vec<Statement>,
+}
+
+/// Word candidates after stripping proclitics: the word itself, without
+/// `و`/`ف`, and without a following `ب`/`ل`/`ك`.
+fn proclitic_candidates(w: &str) -> Vec<&str> {
+    let mut out = vec![w];
+    let long = |s: &str| s.chars().count() >= 3;
+    if let Some(r) = w.strip_prefix(['و', 'ف']).filter(|r| long(r)) {
+        out.push(r);
+    }
+    let n = out.len();
+    for i in 0..n {
+        if let Some(r) = out[i].strip_prefix(['ب', 'ل', 'ك']).filter(|r| long(r)) {
+            out.push(r);
+        }
+    }
+    out
+}
+
+const POSSESSIVES: [&str; 5] = ["هما", "هم", "هن", "ها", "ه"];
+
+impl<'a> Extractor<'a> {
+    fn word(&self, i: usize) -> Option<&'a str> {
+        self.w.word(i)
+    }
+
+    fn class(&self, i: usize) -> Option<TokClass> {
+        self.w.toks.get(i).map(|t| t.class)
+    }
+
+    fn same_seg(&self, a: usize, b: usize) -> bool {
+        match (self.seg.get(a), self.seg.get(b)) {
+            (Some(x), Some(y)) => x == y,
+            _ => false,
+        }
+    }
+
+    /// The trigger starting at token `i` (proclitics allowed on its first
+    /// word; a leading `و` only when `waw`): entry indices and end token.
+    fn trigger_at(&self, i: usize, waw_only: bool) -> Option<(Vec<usize>, usize)> {
+        let w = self.word(i)?;
+        let cands: Vec<&str> = if waw_only {
+            strip_waw(w).into_iter().collect()
+        } else {
+            proclitic_candidates(w)
+        };
+        for c in cands {
+            if let Some(forms) = self.lex.triggers.get(c) {
+                let mut best: Option<(Vec<usize>, usize)> = None;
+                for f in forms {
+                    let ok = f.rest.iter().enumerate().all(|(k, r)| self.word(i + 1 + k) == Some(r.as_str()));
+                    if !ok {
+                        continue;
+                    }
+                    let end = i + 1 + f.rest.len();
+                    match &mut best {
+                        Some((entries, e)) if *e == end => entries.push(f.entry),
+                        Some((_, e)) if *e > end => {}
+                        _ => best = Some((vec![f.entry], end)),
+                    }
+                }
+                if best.is_some() {
+                    return best;
+                }
+            }
+        }
+        None
+    }
+
+    /// The noun at `i` (with `و` stripped when `waw`): its form, whether it
+    /// is definite or possessed, and the end token.
+    fn noun_at(&self, i: usize, waw: bool) -> Option<(NounForm, bool, usize)> {
+        let w = self.w.word_waw(i, waw)?;
+        let mut cands: Vec<(String, bool)> = vec![(w.to_string(), false)];
+        if let Some(r) = w.strip_prefix("ال").filter(|r| r.chars().count() >= 2) {
+            cands.push((r.to_string(), true));
+        }
+        if let Some(r) = w.strip_prefix("لل").filter(|r| r.chars().count() >= 2) {
+            cands.push((r.to_string(), true));
+        }
+        let base = cands.len();
+        for k in 0..base {
+            let (c, def) = cands[k].clone();
+            // Accusative tanween alef: عنصراً → عنصرا → عنصر.
+            if let Some(r) = c.strip_suffix('ا').filter(|r| r.chars().count() >= 2) {
+                cands.push((r.to_string(), def));
+            }
+            // Possessive suffix: زوجته → زوجة، أطفالها → أطفال، طفليها → طفلين.
+            for p in POSSESSIVES {
+                if let Some(r) = c.strip_suffix(p).filter(|r| r.chars().count() >= 2) {
+                    if let Some(s) = r.strip_suffix('ت') {
+                        cands.push((format!("{s}ه"), true));
+                    }
+                    if r.ends_with('ي') {
+                        cands.push((format!("{r}ن"), true));
+                    }
+                    cands.push((r.to_string(), true));
+                    break;
+                }
+            }
+        }
+        for (c, def) in cands {
+            if let Some(forms) = self.lex.nouns.get(&c) {
+                for f in forms {
+                    let ok = f.rest.iter().enumerate().all(|(k, r)| self.word(i + 1 + k) == Some(r.as_str()));
+                    if ok {
+                        return Some((f.clone(), def, i + 1 + f.rest.len()));
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    fn is_adjective(&self, i: usize) -> bool {
+        let Some(w) = self.word(i) else { return false };
+        if self.lex.not_adjectives.contains(w) {
+            return false;
+        }
+        let s = w.strip_prefix("ال").unwrap_or(w);
+        if s.chars().count() < 4 {
+            return false;
+        }
+        ["ي", "يه", "يا", "يين", "يون", "يان", "يتين", "يتان", "يات"]
+            .iter()
+            .any(|suf| s.ends_with(suf))
+            && self.trigger_at(i, false).is_none()
+    }
+
+    /// The token after a quoted stretch starting at the quote `i`, if the
+    /// quote closes within a few words on the same line.
+    fn after_quote(&self, i: usize) -> Option<usize> {
+        for k in i + 1..(i + 10).min(self.w.toks.len()) {
+            match self.class(k)? {
+                TokClass::Quote => return Some(k + 1),
+                TokClass::HardBreak => return None,
+                _ => {}
+            }
+        }
+        None
+    }
+
+    /// Whether a bare number (no noun after it) may count people here.
+    fn bare_number_ok(&self, value: u32, next: usize) -> bool {
+        if (1900..=2100).contains(&value) {
+            return false;
+        }
+        match self.class(next) {
+            None => true,
+            Some(TokClass::HardBreak | TokClass::SoftBreak) => true,
+            Some(TokClass::Word) => {
+                let w = self.word(next).unwrap_or_default();
+                self.lex.follow_ok.contains(w) || self.trigger_at(next, true).is_some()
+            }
+            _ => false,
+        }
+    }
+
+    /// One item of a victim phrase at `i`.
+    fn item(&self, i: usize, waw: bool, ctx: PhraseCtx) -> Option<Item> {
+        if !waw && self.class(i) == Some(TokClass::Quote) {
+            return self.after_quote(i).map(|end| Item::Uncounted { end });
+        }
+        let word = self.w.word_waw(i, waw);
+        if word.is_some_and(|w| self.lex.pronouns.contains(w)) {
+            return Some(Item::Uncounted { end: i + 1 });
+        }
+        if let Some(c) = self.lex.numbers.count(&self.w, i, waw) {
+            let mut k = c.end;
+            let mut noun = None;
+            let mut marker = false;
+            if self.word(k) == Some("من") {
+                // `3 من عناصر ...`, `7 من قادته`: any word after `من`.
+                let mut n = k + 1;
+                while self.class(n) == Some(TokClass::Quote) {
+                    n += 1;
+                }
+                if self.word(n).is_some() {
+                    noun = Some(self.noun_at(n, false).map(|(f, _, _)| f));
+                    k = n + 1;
+                }
+            } else if let Some((f, _, end)) = self.noun_at(k, false) {
+                noun = Some(Some(f));
+                k = end;
+            } else if self.word(k).is_some_and(|w| self.lex.other_markers.contains(w)) {
+                marker = true;
+                k += 1;
+            }
+            if noun.is_none() && !marker && !ctx.numeric_only && !c.approximate && !self.bare_number_ok(c.value, k) {
+                return None;
+            }
+            let form = noun.clone().flatten();
+            return Some(Item::Count {
+                count: c.value,
+                approximate: c.approximate,
+                kind: form.as_ref().and_then(|f| f.count_kind),
+                lemma: form.as_ref().map(|f| f.lemma),
+                generic: form.as_ref().is_none_or(|f| f.generic),
+                marker,
+                has_noun: form.is_some(),
+                end: k,
+            });
+        }
+        if ctx.numeric_only {
+            return None;
+        }
+        let word = word?;
+        // `أحد قياديي ...`، `إحدى النساء`
+        if (word == "احد" || word == "احدي") && self.word(i + 1).is_some() {
+            let form = self.noun_at(i + 1, false).map(|(f, _, _)| f);
+            return Some(Item::Count {
+                count: 1,
+                approximate: false,
+                kind: form.as_ref().and_then(|f| f.count_kind),
+                lemma: form.as_ref().map(|f| f.lemma),
+                generic: form.as_ref().is_none_or(|f| f.generic),
+                marker: false,
+                has_noun: form.is_some(),
+                end: i + 2,
+            });
+        }
+        if let Some((f, definite, end)) = self.noun_at(i, waw) {
+            if f.after_number_only {
+                return None;
+            }
+            let count = match f.number {
+                GramNumber::Dual => 2,
+                GramNumber::Singular => {
+                    if definite {
+                        // `الشاب محمد ...`، `الناشط "أبو غنوم"`: a named victim.
+                        if self.class(end) == Some(TokClass::Quote) {
+                            if let Some(e) = self.after_quote(end) {
+                                return Some(Item::Uncounted { end: e });
+                            }
+                        }
+                        if self.word(end).is_some_and(|n| self.lex.name_cues.contains(n)) {
+                            return Some(Item::Uncounted { end: end + 1 });
+                        }
+                    }
+                    1
+                }
+                GramNumber::Plural => {
+                    // `أطفالها الثلاثة`
+                    let post = self
+                        .word(end)
+                        .and_then(|n| n.strip_prefix("ال"))
+                        .and_then(|n| self.lex.numbers.single_word_value(n));
+                    match post {
+                        Some(v) if v >= 2 => {
+                            return Some(Item::Count {
+                                count: v as u32,
+                                approximate: false,
+                                kind: f.count_kind,
+                                lemma: Some(f.lemma),
+                                generic: true,
+                                marker: false,
+                                has_noun: true,
+                                end: end + 1,
+                            })
+                        }
+                        _ => return Some(Item::BarePlural),
+                    }
+                }
+            };
+            return Some(Item::Count {
+                count,
+                approximate: false,
+                kind: f.count_kind,
+                lemma: Some(f.lemma),
+                generic: f.generic || definite,
+                marker: false,
+                has_noun: true,
+                end,
+            });
+        }
+        // `وجُرح آخر`: one more person.
+        if matches!(word, "اخر" | "اخري") {
+            return Some(Item::Count {
+                count: 1,
+                approximate: false,
+                kind: None,
+                lemma: None,
+                generic: true,
+                marker: true,
+                has_noun: false,
+                end: i + 1,
+            });
+        }
+        None
+    }
+
+    /// Words after an item that belong to it: adjectives, `آخرين`, `واحد`,
+    /// `على الأقل`.
+    fn post_item(&self, mut j: usize, marker: &mut bool) -> usize {
+        for _ in 0..4 {
+            let Some(w) = self.word(j) else { break };
+            if self.lex.one_markers.contains(w) {
+                j += 1;
+            } else if self.lex.other_markers.contains(w) {
+                *marker = true;
+                j += 1;
+            } else if let Some(m) = self.lex.numbers.after_modifier_len(&self.w, j) {
+                j += m;
+            } else if self.is_adjective(j) {
+                j += 1;
+            } else {
+                break;
+            }
+        }
+        j
+    }
+
+    /// A victim phrase starting at `i`.
+    fn phrase(&self, i: usize, ctx: PhraseCtx) -> Option<Phrase> {
+        let mut p = Phrase::default();
+        let mut j = i;
+        let mut waw = false;
+        let mut first = true;
+        loop {
+            let item = match self.item(j, waw, ctx) {
+                Some(it) => it,
+                None if first => return None,
+                None => break,
+            };
+            match item {
+                Item::BarePlural if first => return None,
+                Item::BarePlural => break,
+                Item::Uncounted { end } => {
+                    j = end;
+                }
+                Item::Count {
+                    count,
+                    approximate,
+                    kind,
+                    lemma,
+                    generic,
+                    mut marker,
+                    has_noun,
+                    end,
+                } => {
+                    let kind_now = ctx.kind.or(p.count_kind);
+                    if !first && kind.is_some() && kind_now.is_some() && kind != kind_now {
+                        break;
+                    }
+                    if p.counted_items == 0 {
+                        p.count_kind = kind;
+                        p.lemma = lemma;
+                        p.generic = generic;
+                    } else {
+                        p.lemma = None;
+                        p.generic = false;
+                    }
+                    p.count = p.count.saturating_add(count);
+                    p.approximate |= approximate;
+                    p.has_noun |= has_noun;
+                    p.counted_items += 1;
+                    j = self.post_item(end, &mut marker);
+                    p.marker |= marker;
+                }
+            }
+            first = false;
+            p.end = j;
+            // Continuation: `و` + item, or `مع` + item.
+            match self.word(j) {
+                Some("و") | Some("مع") => {
+                    j += 1;
+                    waw = false;
+                }
+                Some(w) if w.starts_with('و') && strip_waw(w).is_some() => {
+                    waw = true;
+                }
+                _ => break,
+            }
+        }
+        (p.counted_items > 0).then_some(p)
+    }
+
+    /// The word before token `i` (skipping quotes), folded, with `و` removed.
+    fn prev_word(&self, i: usize) -> Option<&'a str> {
+        let mut k = i;
+        while k > 0 {
+            k -= 1;
+            match self.class(k)? {
+                TokClass::Quote => continue,
+                TokClass::Word => {
+                    let w = self.word(k)?;
+                    return Some(strip_waw(w).unwrap_or(w));
+                }
+                _ => return None,
+            }
+        }
+        None
+    }
+
+    fn blocked(&self, i: usize) -> bool {
+        match self.prev_word(i) {
+            Some(p) => self.lex.blockers.contains(p) || self.lex.breakdown.contains(p),
+            None => false,
+        }
+    }
+
+    fn is_breakdown(&self, i: usize) -> bool {
+        // `بينهم`، `من بينهم`، `ومنهم`
+        self.prev_word(i).is_some_and(|p| self.lex.breakdown.contains(p))
+    }
+
+    fn span_free(&self, a: usize, b: usize) -> bool {
+        (a..b).all(|k| !self.consumed.get(k).copied().unwrap_or(true))
+    }
+
+    fn emit(&mut self, s: Statement) {
+        for k in s.first..=s.last {
+            if let Some(c) = self.consumed.get_mut(k) {
+                *c = true;
+            }
+        }
+        self.out.push(s);
+    }
+
+    /// The closer word (`حتفه`) after `from`, within `window` words in the
+    /// same sentence.
+    fn find_closer(&self, entry: &TriggerEntry, from: usize, anchor: usize) -> Option<usize> {
+        let mut words = 0;
+        let mut k = from;
+        while k < self.w.toks.len() && self.same_seg(anchor, k) && words <= entry.closer_window {
+            if let Some(w) = self.word(k) {
+                if proclitic_candidates(w).iter().any(|c| entry.closer.contains(*c)) {
+                    return Some(k);
+                }
+                words += 1;
+            }
+            k += 1;
+        }
+        None
+    }
+
+    fn statement(&self, kind: CasualtyKind, p: &Phrase, first: usize, last: usize, approximate: bool) -> Statement {
+        Statement {
+            kind,
+            count: p.count,
+            approximate: p.approximate || approximate,
+            first,
+            last,
+            lemma: p.lemma,
+            generic: p.generic,
+            marker: p.marker,
+            seg: self.seg.get(first).copied().unwrap_or(0),
+        }
+    }
+
+    /// Statements introduced by the trigger at `i`.
+    fn at_trigger(&mut self, i: usize) -> bool {
+        let Some((entries, t_end)) = self.trigger_at(i, false) else {
+            return false;
+        };
+        if self.blocked(i) || !self.span_free(i, t_end) {
+            return false;
+        }
+        for &e in &entries {
+            let entry = self.lex.entries[e].clone();
+            // Joint counts: `مقتل وجرح 10`، `مقتل وإصابة 10`.
+            let mut joint = None;
+            let mut start = t_end;
+            if let Some((other, o_end)) = self.trigger_at(t_end, true) {
+                if let Some(k2) = other.iter().find_map(|&o| {
+                    let oe = &self.lex.entries[o];
+                    (oe.after && oe.kind.is_some() && oe.kind != entry.kind).then_some(oe.kind)
+                }) {
+                    joint = k2;
+                    start = o_end;
+                }
+            }
+            if entry.after {
+                for g in &entry.gap {
+                    if self.w.seq_at(start, g, false) {
+                        start += g.len();
+                        break;
+                    }
+                }
+                let ctx = PhraseCtx { kind: entry.kind, numeric_only: entry.numeric_only };
+                if let Some(p) = self.phrase(start, ctx) {
+                    let kind = entry.kind.or(p.count_kind);
+                    if let Some(kind) = kind {
+                        let mut last = p.end.saturating_sub(1);
+                        let closer_ok = if entry.closer.is_empty() {
+                            true
+                        } else if let Some(c) = self.find_closer(&entry, p.end, i) {
+                            last = c;
+                            true
+                        } else {
+                            false
+                        };
+                        if closer_ok && self.same_seg(i, p.end.saturating_sub(1)) && self.span_free(i, last + 1) {
+                            let s = self.statement(kind, &p, i, last, joint.is_some());
+                            self.emit(s);
+                            if let Some(k2) = joint {
+                                let s2 = self.statement(k2, &p, i, last, true);
+                                self.out.push(s2);
+                            }
+                            return true;
+                        }
+                    }
+                }
+            }
+            if entry.before && joint.is_none() && self.before_trigger(i, t_end, &entry) {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// A victim phrase before the verb trigger at `i`: `30 شخصاً قُتلوا`.
+    fn before_trigger(&mut self, i: usize, t_end: usize, entry: &TriggerEntry) -> bool {
+        let mut last = t_end - 1;
+        if !entry.closer.is_empty() {
+            match self.find_closer(entry, t_end, i) {
+                Some(c) => last = c,
+                None => return false,
+            }
+        }
+        // Go back over words and quotes to the start of the clause.
+        let mut lo = i;
+        let mut words = 0;
+        while lo > 0 && words < 10 {
+            match self.class(lo - 1) {
+                Some(TokClass::Word | TokClass::Digits) => words += 1,
+                Some(TokClass::Quote) => {}
+                _ => break,
+            }
+            lo -= 1;
+        }
+        let ctx = PhraseCtx { kind: entry.kind, numeric_only: false };
+        for k in lo..i {
+            if !matches!(self.class(k), Some(TokClass::Word | TokClass::Digits)) || self.consumed[k] {
+                continue;
+            }
+            let Some(p) = self.phrase(k, ctx) else { continue };
+            if !p.has_noun || p.end > i {
+                continue;
+            }
+            let gap_words = (p.end..i).filter(|&g| self.class(g) == Some(TokClass::Word)).count();
+            let clean = (p.end..i).all(|g| matches!(self.class(g), Some(TokClass::Word | TokClass::Quote)));
+            if !clean || gap_words > 5 || self.blocked(k) {
+                continue;
+            }
+            let Some(kind) = entry.kind.or(p.count_kind) else { continue };
+            if !self.span_free(k, last + 1) {
+                return false;
+            }
+            let s = self.statement(kind, &p, k, last, false);
+            self.emit(s);
+            return true;
+        }
+        false
+    }
+
+    /// A count noun that states casualties by itself: `27 قتيلاً`، `قتيلين`.
+    fn at_count_noun(&mut self, i: usize) -> bool {
+        if self.consumed[i] || self.is_breakdown(i) || self.blocked(i) {
+            return false;
+        }
+        let ctx = PhraseCtx { kind: None, numeric_only: false };
+        let Some(p) = self.phrase(i, ctx) else { return false };
+        let Some(kind) = p.count_kind else { return false };
+        // A definite singular (`القتيل`) refers back to a count already given.
+        if p.count == 1 && p.generic && self.word(i).is_some_and(|w| w.starts_with("ال")) {
+            return false;
+        }
+        let mut last = p.end.saturating_sub(1);
+        let mut joint = None;
+        // `10 قتلى وجرحى`، `10 بين قتيل وجريح`
+        let next = if self.word(p.end) == Some("بين") { p.end + 1 } else { p.end };
+        for (k, waw) in [(next, true), (next, false)] {
+            if let Some((f, _, end)) = self.noun_at(k, waw) {
+                if f.count_kind.is_some() && f.count_kind != Some(kind) {
+                    joint = f.count_kind;
+                    last = end - 1;
+                    break;
+                }
+            }
+        }
+        if self.word(p.end) == Some("بين") && joint.is_none() {
+            // `بين قتيل وجريح` after a count: the second noun carries و.
+            if let Some((_, _, e1)) = self.noun_at(p.end + 1, false) {
+                if let Some((f2, _, e2)) = self.noun_at(e1, true) {
+                    if f2.count_kind.is_some() && f2.count_kind != Some(kind) {
+                        joint = f2.count_kind;
+                        last = e2 - 1;
+                    }
+                }
+            }
+        }
+        if !self.span_free(i, last + 1) || !self.same_seg(i, last) {
+            return false;
+        }
+        let s = self.statement(kind, &p, i, last, joint.is_some());
+        self.emit(s);
+        if let Some(k2) = joint {
+            let s2 = self.statement(k2, &p, i, last, true);
+            self.out.push(s2);
+        }
+        true
+    }
+}
+
+/// Find the casualty statements in `text` (a clean article's text).
+/// `sentences` are byte spans of `text`; each statement reports the one it
+/// starts in (or its own clause when the spans do not cover it).
+pub fn extract_casualties(text: &str, sentences: &[Span]) -> Vec<Casualty> {
+    let lex = lexicon();
+    let normalized = normalize(text, &NormalizerConfig::matching());
+    let norm = normalized.as_str();
+    let toks: Vec<Tok> = tokenize(norm);
+    if toks.is_empty() {
+        return vec![];
+    }
+    // Valid sentence spans, sorted.
+    let mut sents: Vec<Span> = sentences
+        .iter()
+        .copied()
+        .filter(|s| {
+            s.start <= s.end && s.end <= text.len() && text.is_char_boundary(s.start) && text.is_char_boundary(s.end)
+        })
+        .collect();
+    sents.sort_by_key(|s| (s.start, s.end));
+    let orig: Vec<std::ops::Range<usize>> = toks.iter().map(|t| normalized.original_range(t.start, t.end)).collect();
+    let sent_of = |pos: usize| -> Option<usize> {
+        let k = sents.partition_point(|s| s.start <= pos);
+        (k > 0 && pos < sents[k - 1].end).then(|| k - 1)
+    };
+    let mut seg = Vec::with_capacity(toks.len());
+    let mut cur = 0usize;
+    let mut prev_sent = None;
+    for (k, t) in toks.iter().enumerate() {
+        let s = sent_of(orig[k].start);
+        if k > 0 && (s != prev_sent || toks[k - 1].class == TokClass::HardBreak) {
+            cur += 1;
+        }
+        prev_sent = s;
+        seg.push(cur);
+        let _ = t;
+    }
+    let mut ex = Extractor {
+        lex,
+        w: Words { norm, toks: &toks },
+        seg,
+        consumed: vec![false; toks.len()],
+        out: Vec::new(),
+    };
+    for i in 0..toks.len() {
+        if toks[i].is_word() && !ex.consumed[i] {
+            ex.at_trigger(i);
+        }
+    }
+    for i in 0..toks.len() {
+        if matches!(toks[i].class, TokClass::Word | TokClass::Digits) && !ex.consumed[i] {
+            ex.at_count_noun(i);
+        }
+    }
+    let mut stmts = std::mem::take(&mut ex.out);
+    stmts.sort_by_key(|s| (s.first, s.last));
+    let kept = dedupe(&stmts);
+
+    // Map to the original text.
+    let seg_bounds = |sg: usize| -> (usize, usize) {
+        let first = ex.seg.iter().position(|&x| x == sg).unwrap_or(0);
+        let last = ex.seg.iter().rposition(|&x| x == sg).unwrap_or(first);
+        let mut a = first;
+        let mut b = last;
+        while a < b && toks[a].class == TokClass::HardBreak {
+            a += 1;
+        }
+        while b > a && toks[b].class == TokClass::HardBreak {
+            b -= 1;
+        }
+        (orig[a].start, orig[b].end)
+    };
+    kept.into_iter()
+        .map(|s| {
+            let start = orig[s.first].start;
+            let end = orig[s.last].end.max(start);
+            let sentence = match sent_of(start) {
+                Some(k) => sents[k],
+                None => {
+                    let (a, b) = seg_bounds(s.seg);
+                    Span::new(a.min(start), b.max(end))
+                }
+            };
+            Casualty {
+                kind: s.kind,
+                count: s.count,
+                approximate: s.approximate,
+                victim_entity: None,
+                sentence,
+                text: text[start..end].to_string(),
+            }
+        })
+        .collect()
+}
+
+/// Drop repeated statements of the same incident (see the module docs).
+fn dedupe(stmts: &[Statement]) -> Vec<Statement> {
+    let mut kept: Vec<Statement> = Vec::new();
+    for (idx, s) in stmts.iter().enumerate() {
+        // `آخرين` marks further victims only when it does not contrast with
+        // a statement of another kind just before it (`قتل شخص وجرح آخر`).
+        let prev_in_sentence = stmts[..idx].iter().rev().find(|p| p.seg == s.seg);
+        let further = s.marker && prev_in_sentence.is_none_or(|p| p.kind == s.kind);
+        let dup = !further
+            && kept.iter().any(|k| {
+                k.kind == s.kind
+                    && k.count == s.count
+                    && k.approximate == s.approximate
+                    && !(s.count == 1
+                        && !k.generic
+                        && !s.generic
+                        && k.lemma.is_some()
+                        && s.lemma.is_some()
+                        && k.lemma != s.lemma)
+            });
+        if !dup {
+            kept.push(s.clone());
+        }
+    }
+    kept
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lexicon_loads() {
+        validate_lexicon().unwrap();
+        let lex = lexicon();
+        assert!(lex.triggers.contains_key(&fold("مقتل")));
+        assert!(lex.nouns.contains_key(&fold("عنصرين")), "derived dual");
+        assert!(!lex.nouns.get(&fold("مدنيين")).unwrap().iter().any(|f| f.number == GramNumber::Dual));
+    }
+}
