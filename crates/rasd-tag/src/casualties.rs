@@ -252,7 +252,7 @@ impl Lexicon {
             forms.sort_by_key(|f| std::cmp::Reverse(f.rest.len()));
         }
         let mut lemma: u32 = 0;
-        let mut add = |nouns: &mut HashMap<String, Vec<NounForm>>, form: &str, nf: NounForm| {
+        let add = |nouns: &mut HashMap<String, Vec<NounForm>>, form: &str, nf: NounForm| {
             let mut words = split_words(form);
             if words.is_empty() {
                 return;
@@ -479,6 +479,11 @@ impl<'a> Extractor<'a> {
             // Possessive suffix: زوجته → زوجة، أطفالها → أطفال، طفليها → طفلين.
             for p in POSSESSIVES {
                 if let Some(r) = c.strip_suffix(p).filter(|r| r.chars().count() >= 2) {
+                    // A lone `ه` after `ي` is the folded teh marbuta of a
+                    // nisba (`عسكرية`), not a possessive.
+                    if p == "ه" && r.ends_with('ي') {
+                        break;
+                    }
                     if let Some(s) = r.strip_suffix('ت') {
                         cands.push((format!("{s}ه"), true));
                     }
@@ -618,14 +623,19 @@ impl<'a> Extractor<'a> {
                 GramNumber::Dual => 2,
                 GramNumber::Singular => {
                     if definite {
-                        // `الشاب محمد ...`، `الناشط "أبو غنوم"`: a named victim.
-                        if self.class(end) == Some(TokClass::Quote) {
-                            if let Some(e) = self.after_quote(end) {
+                        // `الشاب محمد ...`، `الناشط "أبو غنوم"`، `القيادي
+                        // العسكري بلال ...`: a named victim.
+                        let mut n = end;
+                        while n < end + 2 && self.word(n).is_some_and(|x| x.starts_with("ال")) && self.is_adjective(n) {
+                            n += 1;
+                        }
+                        if self.class(n) == Some(TokClass::Quote) {
+                            if let Some(e) = self.after_quote(n) {
                                 return Some(Item::Uncounted { end: e });
                             }
                         }
-                        if self.word(end).is_some_and(|n| self.lex.name_cues.contains(n)) {
-                            return Some(Item::Uncounted { end: end + 1 });
+                        if self.word(n).is_some_and(|x| self.lex.name_cues.contains(x)) {
+                            return Some(Item::Uncounted { end: n + 1 });
                         }
                     }
                     1
@@ -861,6 +871,11 @@ impl<'a> Extractor<'a> {
                     start = o_end;
                 }
             }
+            // `قُتلوا وأصيب 90 آخرون`: a verb whose subject came before is
+            // not a joint count.
+            if joint.is_some() && entry.before && self.before_trigger(i, t_end, &entry) {
+                return true;
+            }
             if entry.after {
                 for g in &entry.gap {
                     if self.w.seq_at(start, g, false) {
@@ -902,6 +917,12 @@ impl<'a> Extractor<'a> {
 
     /// A victim phrase before the verb trigger at `i`: `30 شخصاً قُتلوا`.
     fn before_trigger(&mut self, i: usize, t_end: usize, entry: &TriggerEntry) -> bool {
+        // A verb with `و`/`ف` starts a new clause: its subject is not before it.
+        if let Some(w) = self.word(i) {
+            if !self.lex.triggers.contains_key(w) && w.starts_with(['و', 'ف']) {
+                return false;
+            }
+        }
         let mut last = t_end - 1;
         if !entry.closer.is_empty() {
             match self.find_closer(entry, t_end, i) {
