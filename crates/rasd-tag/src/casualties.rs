@@ -37,6 +37,7 @@ use rasd_model::{Casualty, CasualtyKind, Span};
 use rasd_text::{normalize, NormalizerConfig};
 use serde::Deserialize;
 
+pub use crate::numbers::parse_number;
 use crate::numbers::{fold, strip_waw, tokenize, NumberLexicon, Tok, TokClass, Words};
 
 const LEXICON_JSON: &str = include_str!("../data/casualties.json");
@@ -73,6 +74,7 @@ struct TriggerEntry {
     closer_window: usize,
     numeric_only: bool,
     gap: Vec<Vec<String>>,
+    subject_gap: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -117,6 +119,8 @@ struct TriggerJson {
     numeric_only: bool,
     #[serde(default)]
     gap: Vec<String>,
+    #[serde(default)]
+    subject_gap: usize,
 }
 
 #[derive(Deserialize)]
@@ -187,7 +191,11 @@ fn parse_kind(s: &str) -> Result<Option<CasualtyKind>, String> {
 }
 
 fn fold_set(words: &[String]) -> HashSet<String> {
-    words.iter().map(|w| fold(w)).filter(|w| !w.is_empty()).collect()
+    words
+        .iter()
+        .map(|w| fold(w))
+        .filter(|w| !w.is_empty())
+        .collect()
 }
 
 fn split_words(s: &str) -> Vec<String> {
@@ -211,7 +219,8 @@ fn derived_duals(folded_singular: &str, sound_plural: bool) -> Vec<String> {
 
 impl Lexicon {
     fn from_json(src: &str) -> Result<Lexicon, String> {
-        let j: LexiconJson = serde_json::from_str(src).map_err(|e| format!("casualties.json: {e}"))?;
+        let j: LexiconJson =
+            serde_json::from_str(src).map_err(|e| format!("casualties.json: {e}"))?;
         let numbers = NumberLexicon::from_json(&j.numbers, &j.count_modifiers)?;
         let mut lex = Lexicon {
             numbers,
@@ -235,7 +244,13 @@ impl Lexicon {
                 closer: fold_set(&t.closer),
                 closer_window: t.closer_window.unwrap_or(12),
                 numeric_only: t.numeric_only,
-                gap: t.gap.iter().map(|g| split_words(g)).filter(|g| !g.is_empty()).collect(),
+                gap: t
+                    .gap
+                    .iter()
+                    .map(|g| split_words(g))
+                    .filter(|g| !g.is_empty())
+                    .collect(),
+                subject_gap: t.subject_gap,
             };
             let idx = lex.entries.len();
             lex.entries.push(entry);
@@ -245,7 +260,10 @@ impl Lexicon {
                     continue;
                 }
                 let first = words.remove(0);
-                lex.triggers.entry(first).or_default().push(TriggerForm { rest: words, entry: idx });
+                lex.triggers.entry(first).or_default().push(TriggerForm {
+                    rest: words,
+                    entry: idx,
+                });
             }
         }
         for forms in lex.triggers.values_mut() {
@@ -258,7 +276,10 @@ impl Lexicon {
                 return;
             }
             let first = words.remove(0);
-            nouns.entry(first).or_default().push(NounForm { rest: words, ..nf });
+            nouns
+                .entry(first)
+                .or_default()
+                .push(NounForm { rest: words, ..nf });
         };
         for v in &j.victim_nouns.entries {
             let base = NounForm {
@@ -277,14 +298,35 @@ impl Lexicon {
                     v.dual.clone()
                 };
                 for d in duals {
-                    add(&mut lex.nouns, &d, NounForm { number: GramNumber::Dual, ..base.clone() });
+                    add(
+                        &mut lex.nouns,
+                        &d,
+                        NounForm {
+                            number: GramNumber::Dual,
+                            ..base.clone()
+                        },
+                    );
                 }
             }
             for d in &v.dual {
-                add(&mut lex.nouns, d, NounForm { number: GramNumber::Dual, ..base.clone() });
+                add(
+                    &mut lex.nouns,
+                    d,
+                    NounForm {
+                        number: GramNumber::Dual,
+                        ..base.clone()
+                    },
+                );
             }
             for p in &v.plural {
-                add(&mut lex.nouns, p, NounForm { number: GramNumber::Plural, ..base.clone() });
+                add(
+                    &mut lex.nouns,
+                    p,
+                    NounForm {
+                        number: GramNumber::Plural,
+                        ..base.clone()
+                    },
+                );
             }
             lemma += 1;
         }
@@ -303,7 +345,14 @@ impl Lexicon {
                 (&c.plural, GramNumber::Plural),
             ] {
                 for f in forms {
-                    add(&mut lex.nouns, f, NounForm { number, ..base.clone() });
+                    add(
+                        &mut lex.nouns,
+                        f,
+                        NounForm {
+                            number,
+                            ..base.clone()
+                        },
+                    );
                 }
             }
             lemma += 1;
@@ -359,6 +408,9 @@ struct Phrase {
     generic: bool,
     marker: bool,
     counted_items: usize,
+    /// The first counted item is a count of two or more (`3 عناصر`،
+    /// `عنصرين`), not a single noun.
+    first_is_count: bool,
     end: usize,
 }
 
@@ -439,7 +491,11 @@ impl<'a> Extractor<'a> {
             if let Some(forms) = self.lex.triggers.get(c) {
                 let mut best: Option<(Vec<usize>, usize)> = None;
                 for f in forms {
-                    let ok = f.rest.iter().enumerate().all(|(k, r)| self.word(i + 1 + k) == Some(r.as_str()));
+                    let ok = f
+                        .rest
+                        .iter()
+                        .enumerate()
+                        .all(|(k, r)| self.word(i + 1 + k) == Some(r.as_str()));
                     if !ok {
                         continue;
                     }
@@ -498,7 +554,11 @@ impl<'a> Extractor<'a> {
         for (c, def) in cands {
             if let Some(forms) = self.lex.nouns.get(&c) {
                 for f in forms {
-                    let ok = f.rest.iter().enumerate().all(|(k, r)| self.word(i + 1 + k) == Some(r.as_str()));
+                    let ok = f
+                        .rest
+                        .iter()
+                        .enumerate()
+                        .all(|(k, r)| self.word(i + 1 + k) == Some(r.as_str()));
                     if ok {
                         return Some((f.clone(), def, i + 1 + f.rest.len()));
                     }
@@ -578,11 +638,19 @@ impl<'a> Extractor<'a> {
             } else if let Some((f, _, end)) = self.noun_at(k, false) {
                 noun = Some(Some(f));
                 k = end;
-            } else if self.word(k).is_some_and(|w| self.lex.other_markers.contains(w)) {
+            } else if self
+                .word(k)
+                .is_some_and(|w| self.lex.other_markers.contains(w))
+            {
                 marker = true;
                 k += 1;
             }
-            if noun.is_none() && !marker && !ctx.numeric_only && !c.approximate && !self.bare_number_ok(c.value, k) {
+            if noun.is_none()
+                && !marker
+                && !ctx.numeric_only
+                && !c.approximate
+                && !self.bare_number_ok(c.value, k)
+            {
                 return None;
             }
             let form = noun.clone().flatten();
@@ -626,7 +694,10 @@ impl<'a> Extractor<'a> {
                         // `الشاب محمد ...`، `الناشط "أبو غنوم"`، `القيادي
                         // العسكري بلال ...`: a named victim.
                         let mut n = end;
-                        while n < end + 2 && self.word(n).is_some_and(|x| x.starts_with("ال")) && self.is_adjective(n) {
+                        while n < end + 2
+                            && self.word(n).is_some_and(|x| x.starts_with("ال"))
+                            && self.is_adjective(n)
+                        {
                             n += 1;
                         }
                         if self.class(n) == Some(TokClass::Quote) {
@@ -642,9 +713,10 @@ impl<'a> Extractor<'a> {
                 }
                 GramNumber::Plural => {
                     // `أطفالها الثلاثة`
+                    // `أطفالها الثلاثة`، `مدنيين اثنين`
                     let post = self
                         .word(end)
-                        .and_then(|n| n.strip_prefix("ال"))
+                        .map(|n| n.strip_prefix("ال").unwrap_or(n))
                         .and_then(|n| self.lex.numbers.single_word_value(n));
                     match post {
                         Some(v) if v >= 2 => {
@@ -713,9 +785,15 @@ impl<'a> Extractor<'a> {
 
     /// A victim phrase starting at `i`.
     fn phrase(&self, i: usize, ctx: PhraseCtx) -> Option<Phrase> {
+        self.phrase_waw(i, false, ctx)
+    }
+
+    /// A victim phrase starting at `i`, whose first word may carry `و` when
+    /// `waw`.
+    fn phrase_waw(&self, i: usize, waw: bool, ctx: PhraseCtx) -> Option<Phrase> {
         let mut p = Phrase::default();
         let mut j = i;
-        let mut waw = false;
+        let mut waw = waw;
         let mut first = true;
         loop {
             let item = match self.item(j, waw, ctx) {
@@ -747,6 +825,7 @@ impl<'a> Extractor<'a> {
                         p.count_kind = kind;
                         p.lemma = lemma;
                         p.generic = generic;
+                        p.first_is_count = count >= 2;
                     } else {
                         p.lemma = None;
                         p.generic = false;
@@ -802,7 +881,8 @@ impl<'a> Extractor<'a> {
 
     fn is_breakdown(&self, i: usize) -> bool {
         // `بينهم`، `من بينهم`، `ومنهم`
-        self.prev_word(i).is_some_and(|p| self.lex.breakdown.contains(p))
+        self.prev_word(i)
+            .is_some_and(|p| self.lex.breakdown.contains(p))
     }
 
     fn span_free(&self, a: usize, b: usize) -> bool {
@@ -825,7 +905,10 @@ impl<'a> Extractor<'a> {
         let mut k = from;
         while k < self.w.toks.len() && self.same_seg(anchor, k) && words <= entry.closer_window {
             if let Some(w) = self.word(k) {
-                if proclitic_candidates(w).iter().any(|c| entry.closer.contains(*c)) {
+                if proclitic_candidates(w)
+                    .iter()
+                    .any(|c| entry.closer.contains(*c))
+                {
                     return Some(k);
                 }
                 words += 1;
@@ -835,7 +918,14 @@ impl<'a> Extractor<'a> {
         None
     }
 
-    fn statement(&self, kind: CasualtyKind, p: &Phrase, first: usize, last: usize, approximate: bool) -> Statement {
+    fn statement(
+        &self,
+        kind: CasualtyKind,
+        p: &Phrase,
+        first: usize,
+        last: usize,
+        approximate: bool,
+    ) -> Statement {
         Statement {
             kind,
             count: p.count,
@@ -883,8 +973,14 @@ impl<'a> Extractor<'a> {
                         break;
                     }
                 }
-                let ctx = PhraseCtx { kind: entry.kind, numeric_only: entry.numeric_only };
-                if let Some(p) = self.phrase(start, ctx) {
+                let ctx = PhraseCtx {
+                    kind: entry.kind,
+                    numeric_only: entry.numeric_only,
+                };
+                if let Some(p) = self
+                    .phrase(start, ctx)
+                    .or_else(|| self.after_subject(start, &entry, ctx))
+                {
                     let kind = entry.kind.or(p.count_kind);
                     if let Some(kind) = kind {
                         let mut last = p.end.saturating_sub(1);
@@ -896,7 +992,10 @@ impl<'a> Extractor<'a> {
                         } else {
                             false
                         };
-                        if closer_ok && self.same_seg(i, p.end.saturating_sub(1)) && self.span_free(i, last + 1) {
+                        if closer_ok
+                            && self.same_seg(i, p.end.saturating_sub(1))
+                            && self.span_free(i, last + 1)
+                        {
                             let s = self.statement(kind, &p, i, last, joint.is_some());
                             self.emit(s);
                             if let Some(k2) = joint {
@@ -913,6 +1012,32 @@ impl<'a> Extractor<'a> {
             }
         }
         false
+    }
+
+    /// A counted object after a verb's subject or an adverbial:
+    /// `قتلت القوات التركية 3 مدنيين`، `أصيب في القصف 5 أطفال`.
+    fn after_subject(&self, start: usize, entry: &TriggerEntry, ctx: PhraseCtx) -> Option<Phrase> {
+        for g in 1..=entry.subject_gap {
+            let k = start + g;
+            let gap_ok = (start..k).all(|x| {
+                self.class(x) == Some(TokClass::Word)
+                    && self.trigger_at(x, false).is_none()
+                    && self.lex.numbers.count(&self.w, x, false).is_none()
+                    && !self
+                        .lex
+                        .breakdown
+                        .contains(self.word(x).unwrap_or_default())
+            });
+            if !gap_ok {
+                return None;
+            }
+            if let Some(p) = self.phrase(k, ctx) {
+                if p.has_noun && p.first_is_count && !p.approximate {
+                    return Some(p);
+                }
+            }
+        }
+        None
     }
 
     /// A victim phrase before the verb trigger at `i`: `30 شخصاً قُتلوا`.
@@ -941,21 +1066,32 @@ impl<'a> Extractor<'a> {
             }
             lo -= 1;
         }
-        let ctx = PhraseCtx { kind: entry.kind, numeric_only: false };
+        let ctx = PhraseCtx {
+            kind: entry.kind,
+            numeric_only: false,
+        };
         for k in lo..i {
-            if !matches!(self.class(k), Some(TokClass::Word | TokClass::Digits)) || self.consumed[k] {
+            if !matches!(self.class(k), Some(TokClass::Word | TokClass::Digits)) || self.consumed[k]
+            {
                 continue;
             }
-            let Some(p) = self.phrase(k, ctx) else { continue };
+            let Some(p) = self.phrase(k, ctx) else {
+                continue;
+            };
             if !p.has_noun || p.end > i {
                 continue;
             }
-            let gap_words = (p.end..i).filter(|&g| self.class(g) == Some(TokClass::Word)).count();
-            let clean = (p.end..i).all(|g| matches!(self.class(g), Some(TokClass::Word | TokClass::Quote)));
+            let gap_words = (p.end..i)
+                .filter(|&g| self.class(g) == Some(TokClass::Word))
+                .count();
+            let clean =
+                (p.end..i).all(|g| matches!(self.class(g), Some(TokClass::Word | TokClass::Quote)));
             if !clean || gap_words > 5 || self.blocked(k) {
                 continue;
             }
-            let Some(kind) = entry.kind.or(p.count_kind) else { continue };
+            let Some(kind) = entry.kind.or(p.count_kind) else {
+                continue;
+            };
             if !self.span_free(k, last + 1) {
                 return false;
             }
@@ -971,9 +1107,26 @@ impl<'a> Extractor<'a> {
         if self.consumed[i] || self.is_breakdown(i) || self.blocked(i) {
             return false;
         }
-        let ctx = PhraseCtx { kind: None, numeric_only: false };
-        let Some(p) = self.phrase(i, ctx) else { return false };
-        let Some(kind) = p.count_kind else { return false };
+        let ctx = PhraseCtx {
+            kind: None,
+            numeric_only: false,
+        };
+        let Some(p) = self
+            .phrase(i, ctx)
+            .or_else(|| self.phrase_waw(i, true, ctx))
+        else {
+            return false;
+        };
+        // `20 بين قتيل وجريح`
+        let between_kind = || {
+            (self.word(p.end) == Some("بين"))
+                .then(|| self.noun_at(p.end + 1, false))
+                .flatten()
+                .and_then(|(f, _, _)| f.count_kind)
+        };
+        let Some(kind) = p.count_kind.or_else(between_kind) else {
+            return false;
+        };
         // A definite singular (`القتيل`) refers back to a count already given.
         if p.count == 1 && p.generic && self.word(i).is_some_and(|w| w.starts_with("ال")) {
             return false;
@@ -981,7 +1134,11 @@ impl<'a> Extractor<'a> {
         let mut last = p.end.saturating_sub(1);
         let mut joint = None;
         // `10 قتلى وجرحى`، `10 بين قتيل وجريح`
-        let next = if self.word(p.end) == Some("بين") { p.end + 1 } else { p.end };
+        let next = if self.word(p.end) == Some("بين") {
+            p.end + 1
+        } else {
+            p.end
+        };
         for (k, waw) in [(next, true), (next, false)] {
             if let Some((f, _, end)) = self.noun_at(k, waw) {
                 if f.count_kind.is_some() && f.count_kind != Some(kind) {
@@ -1031,11 +1188,17 @@ pub fn extract_casualties(text: &str, sentences: &[Span]) -> Vec<Casualty> {
         .iter()
         .copied()
         .filter(|s| {
-            s.start <= s.end && s.end <= text.len() && text.is_char_boundary(s.start) && text.is_char_boundary(s.end)
+            s.start <= s.end
+                && s.end <= text.len()
+                && text.is_char_boundary(s.start)
+                && text.is_char_boundary(s.end)
         })
         .collect();
     sents.sort_by_key(|s| (s.start, s.end));
-    let orig: Vec<std::ops::Range<usize>> = toks.iter().map(|t| normalized.original_range(t.start, t.end)).collect();
+    let orig: Vec<std::ops::Range<usize>> = toks
+        .iter()
+        .map(|t| normalized.original_range(t.start, t.end))
+        .collect();
     let sent_of = |pos: usize| -> Option<usize> {
         let k = sents.partition_point(|s| s.start <= pos);
         (k > 0 && pos < sents[k - 1].end).then(|| k - 1)
@@ -1147,6 +1310,11 @@ mod tests {
         let lex = lexicon();
         assert!(lex.triggers.contains_key(&fold("مقتل")));
         assert!(lex.nouns.contains_key(&fold("عنصرين")), "derived dual");
-        assert!(!lex.nouns.get(&fold("مدنيين")).unwrap().iter().any(|f| f.number == GramNumber::Dual));
+        assert!(!lex
+            .nouns
+            .get(&fold("مدنيين"))
+            .unwrap()
+            .iter()
+            .any(|f| f.number == GramNumber::Dual));
     }
 }

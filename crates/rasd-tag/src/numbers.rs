@@ -66,7 +66,11 @@ pub(crate) fn tokenize(norm: &str) -> Vec<Tok> {
                     break;
                 }
             }
-            toks.push(Tok { start: i, end, class: TokClass::Word });
+            toks.push(Tok {
+                start: i,
+                end,
+                class: TokClass::Word,
+            });
         } else if c.is_ascii_digit() {
             let mut end = i + 1;
             loop {
@@ -87,10 +91,18 @@ pub(crate) fn tokenize(norm: &str) -> Vec<Tok> {
                     _ => break,
                 }
             }
-            toks.push(Tok { start: i, end, class: TokClass::Digits });
+            toks.push(Tok {
+                start: i,
+                end,
+                class: TokClass::Digits,
+            });
         } else if c.is_whitespace() {
             if c == '\n' || c == '\r' || c == '\u{2028}' || c == '\u{2029}' {
-                toks.push(Tok { start: i, end: i + c.len_utf8(), class: TokClass::HardBreak });
+                toks.push(Tok {
+                    start: i,
+                    end: i + c.len_utf8(),
+                    class: TokClass::HardBreak,
+                });
             }
         } else {
             let class = match c {
@@ -98,7 +110,11 @@ pub(crate) fn tokenize(norm: &str) -> Vec<Tok> {
                 '"' | '\'' | '«' | '»' | '“' | '”' => TokClass::Quote,
                 _ => TokClass::SoftBreak,
             };
-            toks.push(Tok { start: i, end: i + c.len_utf8(), class });
+            toks.push(Tok {
+                start: i,
+                end: i + c.len_utf8(),
+                class,
+            });
         }
     }
     toks
@@ -185,7 +201,10 @@ pub(crate) fn fold(s: &str) -> String {
 }
 
 fn fold_words(s: &str) -> Vec<String> {
-    rasd_text::normalize_match(s).split_whitespace().map(str::to_string).collect()
+    rasd_text::normalize_match(s)
+        .split_whitespace()
+        .map(str::to_string)
+        .collect()
 }
 
 fn value_u64(v: &serde_json::Value) -> Option<u64> {
@@ -195,10 +214,14 @@ fn value_u64(v: &serde_json::Value) -> Option<u64> {
 impl NumberLexicon {
     /// Build from the `numbers` and `count_modifiers` sections of the
     /// casualty lexicon.
-    pub(crate) fn from_json(numbers: &serde_json::Value, modifiers: &serde_json::Value) -> Result<Self, String> {
-        let n: NumbersJson = serde_json::from_value(numbers.clone()).map_err(|e| format!("numbers: {e}"))?;
-        let m: ModifiersJson =
-            serde_json::from_value(modifiers.clone()).map_err(|e| format!("count_modifiers: {e}"))?;
+    pub(crate) fn from_json(
+        numbers: &serde_json::Value,
+        modifiers: &serde_json::Value,
+    ) -> Result<Self, String> {
+        let n: NumbersJson =
+            serde_json::from_value(numbers.clone()).map_err(|e| format!("numbers: {e}"))?;
+        let m: ModifiersJson = serde_json::from_value(modifiers.clone())
+            .map_err(|e| format!("count_modifiers: {e}"))?;
         let mut lex = NumberLexicon::default();
         let parse_key = |k: &str| k.parse::<u64>().map_err(|e| format!("number key {k}: {e}"));
         for (k, forms) in &n.units {
@@ -244,11 +267,24 @@ impl NumberLexicon {
                 lex.vague_phrases.push((fold_words(k), v));
             }
         }
-        lex.vague_phrases.sort_by_key(|(w, _)| std::cmp::Reverse(w.len()));
-        lex.modifiers_before = m.before.iter().map(|s| fold_words(s)).filter(|w| !w.is_empty()).collect();
-        lex.modifiers_before.sort_by_key(|w| std::cmp::Reverse(w.len()));
-        lex.modifiers_after = m.after.iter().map(|s| fold_words(s)).filter(|w| !w.is_empty()).collect();
-        lex.modifiers_after.sort_by_key(|w| std::cmp::Reverse(w.len()));
+        lex.vague_phrases
+            .sort_by_key(|(w, _)| std::cmp::Reverse(w.len()));
+        lex.modifiers_before = m
+            .before
+            .iter()
+            .map(|s| fold_words(s))
+            .filter(|w| !w.is_empty())
+            .collect();
+        lex.modifiers_before
+            .sort_by_key(|w| std::cmp::Reverse(w.len()));
+        lex.modifiers_after = m
+            .after
+            .iter()
+            .map(|s| fold_words(s))
+            .filter(|w| !w.is_empty())
+            .collect();
+        lex.modifiers_after
+            .sort_by_key(|w| std::cmp::Reverse(w.len()));
         if lex.units.is_empty() || lex.tens.is_empty() {
             return Err("numbers: units and tens must not be empty".into());
         }
@@ -296,7 +332,11 @@ impl<'a> Words<'a> {
     /// when `waw`).
     pub fn seq_at(&self, i: usize, seq: &[String], waw: bool) -> bool {
         seq.iter().enumerate().all(|(k, s)| {
-            let w = if k == 0 { self.word_waw(i, waw) } else { self.word(i + k) };
+            let w = if k == 0 {
+                self.word_waw(i, waw)
+            } else {
+                self.word(i + k)
+            };
             w == Some(s.as_str())
         })
     }
@@ -339,7 +379,11 @@ impl NumberLexicon {
             if w.word(i + 1).is_some_and(|n| self.teen_suffix.contains(n)) {
                 return Some((10 + u, i + 2));
             }
-            if let Some(t) = w.word(i + 1).and_then(strip_waw).and_then(|n| self.tens.get(n)) {
+            if let Some(t) = w
+                .word(i + 1)
+                .and_then(strip_waw)
+                .and_then(|n| self.tens.get(n))
+            {
                 if *t >= 20 {
                     return Some((u + t, i + 2));
                 }
@@ -393,7 +437,11 @@ impl NumberLexicon {
         let mut j = i;
         let mut bounded = false;
         let mut first_waw = waw;
-        if let Some(m) = self.modifiers_before.iter().find(|m| w.seq_at(j, m, first_waw)) {
+        if let Some(m) = self
+            .modifiers_before
+            .iter()
+            .find(|m| w.seq_at(j, m, first_waw))
+        {
             j += m.len();
             bounded = true;
             first_waw = false;
@@ -405,18 +453,30 @@ impl NumberLexicon {
         }
         let (value, approximate, mut end) = if let Some((v, k)) = self.cardinal(w, j, first_waw) {
             (v, false, k)
-        } else if let Some((p, v)) = self.vague_phrases.iter().find(|(p, _)| w.seq_at(j, p, first_waw)) {
+        } else if let Some((p, v)) = self
+            .vague_phrases
+            .iter()
+            .find(|(p, _)| w.seq_at(j, p, first_waw))
+        {
             (*v, true, j + p.len())
         } else if let Some(&v) = w.word_waw(j, first_waw).and_then(|t| self.vague.get(t)) {
             // `عشرات الآلاف`
-            match w.word(j + 1).and_then(|n| n.strip_prefix("ال")).and_then(|n| self.scales.get(n)) {
+            match w
+                .word(j + 1)
+                .and_then(|n| n.strip_prefix("ال"))
+                .and_then(|n| self.scales.get(n))
+            {
                 Some(&(scale, ScaleForm::Plural)) => (v * scale, true, j + 2),
                 _ => (v, true, j + 1),
             }
         } else {
             return None;
         };
-        if let Some(m) = self.modifiers_after.iter().find(|m| w.seq_at(end, m, false)) {
+        if let Some(m) = self
+            .modifiers_after
+            .iter()
+            .find(|m| w.seq_at(end, m, false))
+        {
             end += m.len();
         }
         Some(CountMatch {
@@ -429,7 +489,10 @@ impl NumberLexicon {
 
     /// The number of words of a closing bound (`على الأقل`) at `j`.
     pub(crate) fn after_modifier_len(&self, w: &Words, j: usize) -> Option<usize> {
-        self.modifiers_after.iter().find(|m| w.seq_at(j, m, false)).map(|m| m.len())
+        self.modifiers_after
+            .iter()
+            .find(|m| w.seq_at(j, m, false))
+            .map(|m| m.len())
     }
 
     /// The value of a one-word cardinal (`ثلاثة`، `عشرين`), for counts written
@@ -437,7 +500,9 @@ impl NumberLexicon {
     pub(crate) fn single_word_value(&self, word: &str) -> Option<u64> {
         self.units
             .get(word)
-            .filter(|_| !self.units_only_in_compounds.contains(word) && !self.units_not_alone.contains(word))
+            .filter(|_| {
+                !self.units_only_in_compounds.contains(word) && !self.units_not_alone.contains(word)
+            })
             .or_else(|| self.tens.get(word))
             .copied()
     }
@@ -455,7 +520,10 @@ pub fn parse_number(words: &str) -> Option<(u32, bool)> {
     let lex = &crate::casualties::lexicon().numbers;
     let norm = rasd_text::normalize_match(words);
     let toks = tokenize(&norm);
-    let w = Words { norm: &norm, toks: &toks };
+    let w = Words {
+        norm: &norm,
+        toks: &toks,
+    };
     let m = lex.count(&w, 0, false)?;
     (m.end == toks.len()).then_some((m.value, m.approximate))
 }

@@ -57,16 +57,28 @@ fn dev_corpus_casualty_accuracy() {
         .filter(|p| p.extension().is_some_and(|x| x == "json"))
         .collect();
     files.sort();
-    assert!(files.len() >= 50, "expected the dev corpus, found {} files", files.len());
+    assert!(
+        files.len() >= 50,
+        "expected the dev corpus, found {} files",
+        files.len()
+    );
 
     let (mut gold_total, mut pred_total, mut hit_total, mut exact) = (0, 0, 0, 0);
     for f in &files {
-        let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(f).unwrap()).unwrap();
-        let text = format!("{}\n{}", v["title"].as_str().unwrap_or(""), v["text"].as_str().unwrap_or(""));
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(f).unwrap()).unwrap();
+        let text = format!(
+            "{}\n{}",
+            v["title"].as_str().unwrap_or(""),
+            v["text"].as_str().unwrap_or("")
+        );
         let sentences = rasd_text::sentences(&text);
         let found = extract_casualties(&text, &sentences);
         for c in &found {
-            assert_eq!(&text[c.sentence.start..c.sentence.end], c.sentence.slice(&text));
+            assert_eq!(
+                &text[c.sentence.start..c.sentence.end],
+                c.sentence.slice(&text)
+            );
             assert!(text.contains(&c.text));
         }
         let pred: Vec<Key> = found
@@ -90,7 +102,10 @@ fn dev_corpus_casualty_accuracy() {
             let name = f.file_name().unwrap().to_string_lossy();
             println!("✗ {name}: gold {gold:?} predicted {pred:?}");
             for c in &found {
-                println!("    {:?} {} approx={} «{}»", c.kind, c.count, c.approximate, c.text);
+                println!(
+                    "    {:?} {} approx={} «{}»",
+                    c.kind, c.count, c.approximate, c.text
+                );
             }
         }
     }
