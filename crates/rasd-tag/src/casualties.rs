@@ -852,7 +852,7 @@ impl<'a> Extractor<'a> {
                 _ => break,
             }
         }
-        (p.counted_items > 0).then_some(p)
+        (p.counted_items > 0 && p.count > 0).then_some(p)
     }
 
     /// The word before token `i` (skipping quotes), folded, with `و` removed.
