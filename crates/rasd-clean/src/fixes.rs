@@ -22,7 +22,7 @@ pub fn hashtags(text: &str, rules: &Rules, fixes: &mut Vec<Fix>) -> String {
     let mut last = 0;
     for m in rules.hashtag.find_iter(text) {
         let tag = m.as_str();
-        let body = tag[1..].trim_end_matches('_');
+        let body = tag.trim_start_matches('#').trim_end_matches('_');
         let mut words = Vec::new();
         let mut stray_space = false;
         for part in body.split('_') {

@@ -181,7 +181,7 @@ impl Rules {
             .map_err(|e| e.to_string())?;
         let fused_to = pairs.into_iter().map(|(_, t)| t).collect();
         let hashtag =
-            Regex::new(r"#[\p{L}\p{N}][\p{L}\p{M}\p{N}]*(?:(?:_+ *| +_+ *)[\p{L}\p{M}\p{N}]+)*_*")
+            Regex::new(r"#+[\p{L}\p{N}][\p{L}\p{M}\p{N}]*(?:(?:_+ *| +_+ *)[\p{L}\p{M}\p{N}]+)*_*")
                 .map_err(|e| e.to_string())?;
         Ok(Rules {
             exact,
