@@ -1,27 +1,531 @@
-//! rasd-tag: the tag stage core. [`CleanArticle`] in, [`TaggedArticle`] out; no I/O.
+//! rasd-tag: the tag stage core. [`CleanArticle`] in, [`TaggedArticle`] out;
+//! no I/O.
 //!
-//! (Placeholder body: the real tagger is being written; the signature is final.)
+//! The tagger resolves every name an article uses to one canonical entity:
+//! - [`kb`]: the knowledge base (curated records, admin units, communities),
+//!   embedded in the binary and loaded once;
+//! - [`matcher`]: Aho-Corasick over the match-normalized text, anchored at
+//!   word starts and after proclitics, with context rules for village names
+//!   and weak aliases;
+//! - [`discovery`]: trigger + name patterns for names the knowledge base
+//!   does not hold;
+//! - [`casualties`]: casualty counts, linked here to the armed group or
+//!   state named next to them;
+//! - [`eval`]: document-level scoring against hand-annotated gold files
+//!   (`rasd eval`).
+//!
+//! Mentions are byte spans of `CleanArticle.text` (or of the title, with
+//! `in_title`), always on char boundaries, and their `text` equals the slice.
 
-use rasd_model::{CleanArticle, TaggedArticle};
+pub mod casualties;
+pub mod discovery;
+pub mod eval;
+pub mod kb;
+pub mod matcher;
+pub mod norm;
+#[allow(dead_code)]
+mod numbers;
+pub mod rules;
+
+use std::collections::{HashMap, HashSet};
+use std::time::{Duration, Instant};
+
+use rasd_model::{
+    Casualty, CleanArticle, EntitySource, EntityType, Mention, Span, TaggedArticle, TaggedEntity,
+};
+
+use crate::discovery::discover;
+use crate::kb::{ContextRule, Kb, Origin};
+use crate::matcher::{words, Candidate, Context, Matcher, Target, Word};
+use crate::norm::{match_key, MatchText};
+use crate::rules::Rules;
+
+/// Below this language-detection confidence an article that is not marked
+/// `ar` is still tagged (short or mixed texts are often misdetected).
+const SKIP_LANG_CONFIDENCE: f64 = 0.5;
+
+/// Salience weights of a mention by position.
+const TITLE_WEIGHT: f64 = 3.0;
+const LEAD_WEIGHT: f64 = 2.0;
+const BODY_WEIGHT: f64 = 1.0;
 
 /// The entity and casualty tagger with its knowledge base loaded.
-#[derive(Debug, Default)]
-pub struct Tagger {}
+#[derive(Debug)]
+pub struct Tagger {
+    kb: Kb,
+    rules: Rules,
+    matcher: Matcher,
+    load_time: Duration,
+}
+
+/// What a found name refers to.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum EntityKey {
+    Kb(u32),
+    Discovered(EntityType, String),
+}
+
+/// A name found in one text, in matching-text offsets.
+#[derive(Debug, Clone)]
+struct Found {
+    start: usize,
+    end: usize,
+    first_word: usize,
+    last_word: usize,
+    key: EntityKey,
+    /// 0 for knowledge-base names, 1 for discovered ones (ties go to KB).
+    priority: u8,
+    /// The alias is an adjective-like form (`العراقي`), see [`adjective`].
+    adjective: bool,
+}
+
+/// A nisba adjective (`العراقي`, `الروسية`, `الإيرانيين`): such STATE
+/// aliases add no country right after a group or person name
+/// (`حزب الله العراقي`).
+fn adjective(key: &str) -> bool {
+    key.starts_with("ال")
+        && (key.ends_with('ي')
+            || key.ends_with("يه")
+            || key.ends_with("يين")
+            || key.ends_with("يون"))
+}
 
 impl Tagger {
     /// Load the knowledge base shipped with the crate.
     pub fn load_default() -> Result<Self, String> {
-        Ok(Tagger {})
+        let t0 = Instant::now();
+        let rules = match kb::TRIGGERS_JSON {
+            Some(src) => Rules::parse(src)?,
+            None => Rules::default(),
+        };
+        let mut kb = Kb::load_with_common_words(&rules.common_words)?;
+        kb.common_words.extend(rules.common_words.iter().cloned());
+        let matcher = Matcher::build(&kb, &rules)?;
+        Ok(Tagger {
+            kb,
+            rules,
+            matcher,
+            load_time: t0.elapsed(),
+        })
+    }
+
+    pub fn kb(&self) -> &Kb {
+        &self.kb
+    }
+
+    pub fn rules(&self) -> &Rules {
+        &self.rules
+    }
+
+    /// Time [`Tagger::load_default`] took (parsing, merging, compiling).
+    pub fn load_time(&self) -> Duration {
+        self.load_time
+    }
+
+    /// Number of distinct match keys in the automaton.
+    pub fn pattern_count(&self) -> usize {
+        self.matcher.pattern_count()
     }
 
     /// Tag one clean article.
     pub fn process(&self, article: &CleanArticle) -> TaggedArticle {
-        TaggedArticle {
+        let mut out = TaggedArticle {
             article: article.clone(),
             entities: vec![],
             casualties: vec![],
             events: vec![],
             skipped: None,
+        };
+        if article.lang != "ar"
+            && article.lang != "und"
+            && article.lang_confidence >= SKIP_LANG_CONFIDENCE
+        {
+            out.skipped = Some(format!(
+                "language `{}` (confidence {:.2}) is not Arabic",
+                article.lang, article.lang_confidence
+            ));
+            return out;
+        }
+
+        let body = MatchText::new(&article.text);
+        let title = MatchText::new(&article.title);
+        let body_words = words(body.as_str());
+        let title_words = words(title.as_str());
+        let body_cands = self.matcher.candidates(body.as_str(), &body_words);
+        let title_cands = self.matcher.candidates(title.as_str(), &title_words);
+        // Entities named without any context rule anywhere: known parents.
+        let mut article_entities = HashSet::new();
+        for c in body_cands.iter().chain(title_cands.iter()) {
+            for t in &c.targets {
+                if self.bare(c, *t) {
+                    article_entities.insert(t.entity);
+                }
+            }
+        }
+        let body_found = self.find(body.as_str(), &body_words, &body_cands, &article_entities);
+        let title_found = self.find(
+            title.as_str(),
+            &title_words,
+            &title_cands,
+            &article_entities,
+        );
+
+        let lead_end = article.paragraphs.first().map_or(0, |p| p.end);
+        let mut entities: Vec<(EntityKey, TaggedEntity, f64)> = Vec::new();
+        let mut slot: HashMap<EntityKey, usize> = HashMap::new();
+        let sources = [
+            (&title_found, &title, &article.title, true),
+            (&body_found, &body, &article.text, false),
+        ];
+        for (found, mt, original, in_title) in sources {
+            for f in found {
+                let r = mt.original_range(f.start, f.end);
+                let text = original[r.clone()].to_string();
+                let weight = if in_title {
+                    TITLE_WEIGHT
+                } else if r.start < lead_end {
+                    LEAD_WEIGHT
+                } else {
+                    BODY_WEIGHT
+                };
+                let i = *slot.entry(f.key.clone()).or_insert_with(|| {
+                    entities.push((f.key.clone(), self.new_entity(&f.key, &text), 0.0));
+                    entities.len() - 1
+                });
+                let e = &mut entities[i];
+                e.1.mentions.push(Mention {
+                    start: r.start,
+                    end: r.end,
+                    text,
+                    in_title,
+                });
+                e.2 += weight;
+            }
+        }
+        let max = entities.iter().map(|e| e.2).fold(0.0, f64::max);
+        for (_, e, score) in &mut entities {
+            e.count = e.mentions.len();
+            e.salience = if max > 0.0 {
+                ((*score / max) * 1000.0).round() / 1000.0
+            } else {
+                0.0
+            };
+            if e.source == EntitySource::Discovered {
+                // The name as first written in the body (or title).
+                if let Some(m) = e
+                    .mentions
+                    .iter()
+                    .find(|m| !m.in_title)
+                    .or(e.mentions.first())
+                {
+                    e.name_ar = m
+                        .text
+                        .trim_matches(|c: char| !c.is_alphanumeric())
+                        .to_string();
+                }
+            }
+        }
+        let mut tagged: Vec<TaggedEntity> = entities.into_iter().map(|(_, e, _)| e).collect();
+        tagged.sort_by(|a, b| {
+            b.salience
+                .partial_cmp(&a.salience)
+                .unwrap_or(std::cmp::Ordering::Equal)
+                .then_with(|| a.id.cmp(&b.id))
+        });
+
+        let mut casualties = casualties::extract_casualties(&article.text, &article.sentences);
+        self.link_victims(&article.text, &tagged, &mut casualties);
+        out.entities = tagged;
+        out.casualties = casualties;
+        out
+    }
+
+    /// Is this target matched without context here?
+    fn bare(&self, c: &Candidate, t: Target) -> bool {
+        let e = &self.kb.entities[t.entity as usize];
+        t.rule == ContextRule::Bare
+            && (c.clitic_len == 0 || e.origin != Origin::Community)
+            && e.origin != Origin::Community
+    }
+
+    fn new_entity(&self, key: &EntityKey, text: &str) -> TaggedEntity {
+        match key {
+            EntityKey::Kb(i) => {
+                let e = &self.kb.entities[*i as usize];
+                TaggedEntity {
+                    id: e.id.clone(),
+                    entity_type: e.entity_type,
+                    name_ar: e.name_ar.clone(),
+                    name_en: e.name_en.clone(),
+                    source: EntitySource::Kb,
+                    mentions: vec![],
+                    count: 0,
+                    salience: 0.0,
+                    lat: e.lat,
+                    lon: e.lon,
+                    coord_precision: e.precision.clone(),
+                    parent: e.parent.clone(),
+                    affiliations: e.affiliations.clone(),
+                }
+            }
+            EntityKey::Discovered(ty, k) => TaggedEntity {
+                id: format!(
+                    "disc:{}:{}",
+                    ty.as_str().to_ascii_lowercase(),
+                    k.replace(' ', "_")
+                ),
+                entity_type: *ty,
+                name_ar: text.to_string(),
+                name_en: String::new(),
+                source: EntitySource::Discovered,
+                mentions: vec![],
+                count: 0,
+                salience: 0.0,
+                lat: None,
+                lon: None,
+                coord_precision: None,
+                parent: None,
+                affiliations: vec![],
+            },
+        }
+    }
+
+    /// Names in one matching text, overlaps resolved.
+    fn find(
+        &self,
+        text: &str,
+        words: &[Word],
+        cands: &[Candidate],
+        article_entities: &HashSet<u32>,
+    ) -> Vec<Found> {
+        let mut bare_positions: HashMap<u32, Vec<usize>> = HashMap::new();
+        for c in cands {
+            for t in &c.targets {
+                if self.bare(c, *t) {
+                    bare_positions
+                        .entry(t.entity)
+                        .or_default()
+                        .push(c.first_word);
+                }
+            }
+        }
+        let ctx = Context {
+            kb: &self.kb,
+            rules: &self.rules,
+            text,
+            words,
+            article_entities,
+            bare_positions: &bare_positions,
+        };
+        let mut found: Vec<Found> = Vec::new();
+        let mut pending: Vec<&Candidate> = Vec::new();
+        for c in cands {
+            let allowed: Vec<Target> = c
+                .targets
+                .iter()
+                .copied()
+                .filter(|t| ctx.allows(c, *t))
+                .collect();
+            match ctx.choose(c, &allowed) {
+                Some(t) => found.push(self.kb_found(c, t, text)),
+                None => pending.push(c),
+            }
+        }
+
+        // Discovered names: a KB alias becomes its KB entity.
+        let mut discovered: Vec<Found> = Vec::new();
+        for d in discover(text, words, &self.rules) {
+            let key = match_key(&text[d.start..d.end]);
+            if key.chars().count() < 2 {
+                continue;
+            }
+            match self.matcher.lookup(&key) {
+                Some(targets) => {
+                    let same: Vec<Target> = targets
+                        .iter()
+                        .copied()
+                        .filter(|t| {
+                            self.kb.entities[t.entity as usize].entity_type == d.entity_type
+                        })
+                        .collect();
+                    let c = Candidate {
+                        start: d.start,
+                        end: d.end,
+                        first_word: d.first_word,
+                        last_word: d.last_word,
+                        clitic_len: 0,
+                        targets: same.clone(),
+                    };
+                    if let Some(t) = ctx.choose(&c, &same) {
+                        found.push(self.kb_found(&c, t, text));
+                    }
+                }
+                None => discovered.push(Found {
+                    start: d.start,
+                    end: d.end,
+                    first_word: d.first_word,
+                    last_word: d.last_word,
+                    key: EntityKey::Discovered(d.entity_type, key),
+                    priority: 1,
+                    adjective: false,
+                }),
+            }
+        }
+
+        // `قرى X وY`, `X، وY`: a village joined by `و` to an accepted place.
+        pending.sort_by_key(|c| c.start);
+        let mut loc_end_words: HashSet<usize> = found
+            .iter()
+            .filter(|f| self.key_type(&f.key) == EntityType::Location)
+            .map(|f| f.last_word)
+            .collect();
+        for c in pending {
+            let w = words[c.first_word];
+            let conj = c.clitic_len > 0 && text[w.start..].starts_with('و');
+            if !conj || c.first_word == 0 || !loc_end_words.contains(&(c.first_word - 1)) {
+                continue;
+            }
+            let gap = &text[words[c.first_word - 1].end..w.start];
+            if !matches!(gap, " " | "، " | ", ") {
+                continue;
+            }
+            let locs: Vec<Target> = c
+                .targets
+                .iter()
+                .copied()
+                .filter(|t| self.kb.entities[t.entity as usize].entity_type == EntityType::Location)
+                .filter(|t| t.rule != ContextRule::Cue)
+                .collect();
+            if let Some(t) = ctx.choose(c, &locs) {
+                found.push(self.kb_found(c, t, text));
+                loc_end_words.insert(c.last_word);
+            }
+        }
+
+        // A discovered name that overlaps a KB name of its type is that name
+        // with extra words (`لواء القدس الفلسطيني`): the KB name wins.
+        discovered.retain(|d| {
+            let ty = self.key_type(&d.key);
+            !found
+                .iter()
+                .any(|f| f.start < d.end && d.start < f.end && self.key_type(&f.key) == ty)
+        });
+        found.extend(discovered);
+
+        // Longest first, KB before discovered, then leftmost.
+        found.sort_by(|a, b| {
+            (b.end - b.start)
+                .cmp(&(a.end - a.start))
+                .then(a.priority.cmp(&b.priority))
+                .then(a.start.cmp(&b.start))
+        });
+        let mut taken = vec![false; text.len()];
+        let mut kept: Vec<Found> = Vec::new();
+        for f in found {
+            if taken[f.start..f.end].iter().any(|&x| x) {
+                continue;
+            }
+            taken[f.start..f.end].iter_mut().for_each(|x| *x = true);
+            kept.push(f);
+        }
+        kept.sort_by_key(|f| f.start);
+
+        // Country adjectives that belong to a name before them add no
+        // country (`حزب الله العراقي`), nor do currencies (`ليرة سورية`).
+        let mut drop = vec![false; kept.len()];
+        for i in 0..kept.len() {
+            if self.key_type(&kept[i].key) != EntityType::State || kept[i].first_word == 0 {
+                continue;
+            }
+            let prev_word =
+                &text[words[kept[i].first_word - 1].start..words[kept[i].first_word - 1].end];
+            let tight = words[kept[i].first_word].tight_before;
+            if tight && self.rules.in_set(&self.rules.currency_words, prev_word) {
+                drop[i] = true;
+                continue;
+            }
+            if i > 0
+                && kept[i].adjective
+                && tight
+                && kept[i - 1].last_word + 1 == kept[i].first_word
+            {
+                let pt = self.key_type(&kept[i - 1].key);
+                if matches!(pt, EntityType::ArmedGroup | EntityType::Person) {
+                    drop[i] = true;
+                }
+            }
+        }
+        kept.into_iter()
+            .zip(drop)
+            .filter_map(|(f, d)| (!d).then_some(f))
+            .collect()
+    }
+
+    fn kb_found(&self, c: &Candidate, t: Target, text: &str) -> Found {
+        Found {
+            start: c.start,
+            end: c.end,
+            first_word: c.first_word,
+            last_word: c.last_word,
+            key: EntityKey::Kb(t.entity),
+            priority: 0,
+            adjective: adjective(&text[c.start..c.end]),
+        }
+    }
+
+    fn key_type(&self, k: &EntityKey) -> EntityType {
+        match k {
+            EntityKey::Kb(i) => self.kb.entities[*i as usize].entity_type,
+            EntityKey::Discovered(t, _) => *t,
+        }
+    }
+
+    /// Set `victim_entity` on casualties whose phrase is followed (or
+    /// preceded) closely by an armed group or state in the same sentence:
+    /// `مقتل 28 عنصراً من داعش`.
+    fn link_victims(&self, text: &str, entities: &[TaggedEntity], casualties: &mut [Casualty]) {
+        for c in casualties.iter_mut() {
+            if c.victim_entity.is_some() {
+                continue;
+            }
+            let sent = c.sentence;
+            if sent.end > text.len()
+                || !text.is_char_boundary(sent.start)
+                || !text.is_char_boundary(sent.end)
+            {
+                continue;
+            }
+            // Where the phrase sits in its sentence.
+            let phrase = match text[sent.start..sent.end].find(c.text.as_str()) {
+                Some(off) if !c.text.is_empty() => {
+                    Span::new(sent.start + off, sent.start + off + c.text.len())
+                }
+                _ => sent,
+            };
+            let mut best: Option<(usize, &str)> = None;
+            for e in entities {
+                if !matches!(e.entity_type, EntityType::ArmedGroup | EntityType::State) {
+                    continue;
+                }
+                for m in e.mentions.iter().filter(|m| !m.in_title) {
+                    if m.start < sent.start || m.end > sent.end {
+                        continue;
+                    }
+                    // Victims are named after the count (`من داعش`), within
+                    // a few words; a name inside the phrase counts too.
+                    let dist = if m.start >= phrase.start {
+                        m.start.saturating_sub(phrase.end)
+                    } else {
+                        continue;
+                    };
+                    if dist <= 60 && best.map_or(true, |(d, _)| dist < d) {
+                        best = Some((dist, e.id.as_str()));
+                    }
+                }
+            }
+            if let Some((_, id)) = best {
+                c.victim_entity = Some(id.to_string());
+            }
         }
     }
 }

@@ -1,0 +1,338 @@
+//! Discovery of names that are not in the knowledge base.
+//!
+//! News names more villages, commanders, victims, brigades and outlets than
+//! any list holds. Arabic news introduces most of them with a noun that says
+//! what they are (`قرية X`, `لواء X`, `القيادي X`, `شبكة X`, `ميليشيا "X"`).
+//! The rules in `data/kb/triggers.json` pair such triggers with the shape of
+//! the name that follows:
+//! - quoted or parenthesized: the name runs to the closing mark (≤ 6 words);
+//! - otherwise 1–`max_words` words, stopping at punctuation, stop words,
+//!   place nouns and prepositions; a second word is only taken when the
+//!   first is a typical name head (`دير حسان`, `تل أبيض`, `أبو سلطان`) or,
+//!   for people, until the first word with the article (the family name:
+//!   `محمد هيثم العكل`).
+//!
+//! A quoted phrase that starts with a group or outlet noun names a group or
+//! an outlet (`"قوات تحرير عفرين"`), and a quoted name after `لـ` near a verb
+//! of saying is an outlet (`قال لـ"عنب بلدي"`).
+//!
+//! The tagger resolves what this module proposes against the knowledge
+//! base: a discovered name that equals a KB alias becomes that KB entity.
+
+use rasd_model::EntityType;
+
+use crate::matcher::Word;
+use crate::rules::{DiscoveryRule, Rules};
+
+/// A name proposed by a trigger.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Discovered {
+    /// Byte span of the name in the matching text.
+    pub start: usize,
+    pub end: usize,
+    pub first_word: usize,
+    pub last_word: usize,
+    pub entity_type: EntityType,
+    /// Whether the name was delimited by quotes or parentheses.
+    pub quoted: bool,
+}
+
+fn is_open(c: char) -> bool {
+    matches!(c, '"' | '(' | '«')
+}
+
+fn is_close(c: char) -> bool {
+    matches!(c, '"' | ')' | '»')
+}
+
+struct Scan<'a> {
+    text: &'a str,
+    words: &'a [Word],
+    rules: &'a Rules,
+}
+
+impl<'a> Scan<'a> {
+    fn word(&self, i: usize) -> &'a str {
+        let w = self.words[i];
+        &self.text[w.start..w.end]
+    }
+
+    fn gap(&self, i: usize) -> &'a str {
+        if i == 0 {
+            return &self.text[..self.words[0].start];
+        }
+        &self.text[self.words[i - 1].end..self.words[i].start]
+    }
+
+    fn same_sentence(&self, a: usize, b: usize) -> bool {
+        self.words[a].sentence == self.words[b].sentence
+    }
+
+    fn is_stop(&self, w: &str) -> bool {
+        let r = self.rules;
+        r.stop_words.contains(w)
+            || r.in_set(&r.stop_words, w)
+            || r.in_set(&r.place_nouns, w)
+            || r.in_set(&r.place_prepositions, w)
+            || r.in_set(&r.currency_words, w)
+            || w.chars().all(|c| c.is_ascii_digit())
+    }
+
+    /// A quoted phrase starting at word `k` (its gap holds the opening
+    /// mark): the index of its last word, if it closes within 6 words on
+    /// the same line.
+    fn quoted_phrase(&self, k: usize) -> Option<usize> {
+        if !self.gap(k).trim_end().ends_with(is_open) {
+            return None;
+        }
+        for j in k..(k + 6).min(self.words.len()) {
+            if !self.same_sentence(k, j) {
+                return None;
+            }
+            if j > k {
+                let g = self.gap(j);
+                if g.chars().any(|c| c != ' ') {
+                    return None;
+                }
+            }
+            let after = self.text[self.words[j].end..].trim_start_matches(' ');
+            if after.starts_with(is_close) {
+                return Some(j);
+            }
+        }
+        None
+    }
+
+    /// The unquoted name after a trigger, starting at word `k`: index of
+    /// its last word.
+    fn bare_name(&self, k: usize, rule: &DiscoveryRule) -> Option<usize> {
+        let first = self.word(k);
+        if self.is_stop(first) || first.chars().count() < 2 {
+            return None;
+        }
+        if rule.definite_first && !first.starts_with("ال") {
+            return None;
+        }
+        let r = self.rules;
+        let common = r.in_set(&r.common_words, first);
+        if (rule.name_like || rule.person_name) && common && !r.name_heads.contains(first) {
+            return None;
+        }
+        if rule.person_name && first.starts_with("ال") {
+            return None;
+        }
+        let mut last = k;
+        let mut counted = 1;
+        let mut allow_more = match rule.entity_type {
+            EntityType::Person => !first.starts_with("ال"),
+            EntityType::Location => r.name_heads.contains(first),
+            EntityType::ArmedGroup => true,
+            _ => true,
+        };
+        let mut j = k + 1;
+        while allow_more && counted < rule.max_words && j < self.words.len() {
+            if !self.same_sentence(k, j) || self.gap(j) != " " {
+                break;
+            }
+            let w = self.word(j);
+            if self.is_stop(w) {
+                break;
+            }
+            let connector = r.name_heads.contains(w);
+            match rule.entity_type {
+                EntityType::Person => {
+                    if w.starts_with('و') && !connector && j > k {
+                        // `X وY`: a second person, not a longer name.
+                        if r.stems(w).skip(1).any(|s| s.chars().count() >= 2) && w.len() <= 6 {
+                            break;
+                        }
+                    }
+                    last = j;
+                    if !connector {
+                        counted += 1;
+                    }
+                    // The family name (with the article) ends the name.
+                    if w.starts_with("ال") {
+                        allow_more = false;
+                    }
+                }
+                EntityType::ArmedGroup => {
+                    if !w.starts_with("ال") && !w.chars().all(|c| c.is_ascii_digit()) {
+                        break;
+                    }
+                    last = j;
+                    counted += 1;
+                }
+                EntityType::Location => {
+                    last = j;
+                    counted += 1;
+                    allow_more = connector;
+                }
+                _ => {
+                    if r.in_set(&r.common_words, w) && !w.chars().any(|c| c.is_ascii_digit()) {
+                        break;
+                    }
+                    last = j;
+                    counted += 1;
+                }
+            }
+            j += 1;
+        }
+        // Digits right after a media name belong to it (`دير الزور 24`).
+        if rule.entity_type == EntityType::Media && last + 1 < self.words.len() {
+            let n = self.word(last + 1);
+            if self.gap(last + 1) == " " && n.chars().all(|c| c.is_ascii_digit()) {
+                last += 1;
+            }
+        }
+        Some(last)
+    }
+}
+
+/// Propose names in a matching text.
+pub fn discover(text: &str, words: &[Word], rules: &Rules) -> Vec<Discovered> {
+    let s = Scan { text, words, rules };
+    let mut out = Vec::new();
+    let n = words.len();
+    let mut i = 0;
+    while i < n {
+        let w = s.word(i);
+        // Quoted phrases with a typed head word, and `لـ"X"` after saying.
+        if s.gap(i).trim_end().ends_with(is_open) {
+            if let Some(last) = s.quoted_phrase(i) {
+                let head = rules
+                    .stems(w)
+                    .find_map(|st| rules.quoted_heads.get(st).copied());
+                let ty = head.filter(|_| last > i).or_else(|| {
+                    let after_lam = i > 0 && s.word(i - 1) == "ل" && s.gap(i).trim() == "\"";
+                    let saying = (i.saturating_sub(10)..i).any(|j| {
+                        s.same_sentence(j, i) && rules.in_set(&rules.saying_verbs, s.word(j))
+                    });
+                    (after_lam && saying).then_some(EntityType::Media)
+                });
+                if let Some(ty) = ty {
+                    let (start, first_word) = match head {
+                        // The head word keeps no proclitic: `بـ"قوات`.
+                        Some(_) => {
+                            let st = rules
+                                .stems(w)
+                                .find(|st| rules.quoted_heads.contains_key(*st))
+                                .unwrap_or(w);
+                            (words[i].end - st.len(), i)
+                        }
+                        None => (words[i].start, i),
+                    };
+                    out.push(Discovered {
+                        start,
+                        end: words[last].end,
+                        first_word,
+                        last_word: last,
+                        entity_type: ty,
+                        quoted: true,
+                    });
+                }
+            }
+        }
+        // Trigger words.
+        let mut matched_rules: Vec<(usize, usize, usize)> = Vec::new(); // (rule, trigger start byte, last trigger word)
+        for stem in rules.stems(w) {
+            if let Some(list) = rules.triggers.get(stem) {
+                for (second, ri) in list {
+                    let last_trigger = match second {
+                        None => i,
+                        Some(sec) => {
+                            if i + 1 < n && s.word(i + 1) == sec && s.gap(i + 1) == " " {
+                                i + 1
+                            } else {
+                                continue;
+                            }
+                        }
+                    };
+                    let start = words[i].end - stem.len();
+                    if !matched_rules.iter().any(|&(r, _, _)| r == *ri) {
+                        matched_rules.push((*ri, start, last_trigger));
+                    }
+                }
+            }
+        }
+        for (ri, trigger_start, last_trigger) in matched_rules {
+            let rule = &rules.discovery[ri];
+            let mut k = last_trigger + 1;
+            // Titles between the trigger and the name (`العميد الركن X`).
+            let mut skipped = 0;
+            while k < n
+                && skipped < 2
+                && s.same_sentence(i, k)
+                && s.gap(k) == " "
+                && (rule.skip_after_trigger.contains(s.word(k))
+                    || (rule.entity_type == EntityType::Person && {
+                        let x = s.word(k);
+                        x.starts_with("ال") && x.ends_with('ي') && !rules.stop_words.contains(x)
+                    }))
+            {
+                k += 1;
+                skipped += 1;
+            }
+            if k >= n || !s.same_sentence(last_trigger, k) {
+                continue;
+            }
+            let gap = s.gap(k);
+            let (last, quoted) = if gap.trim_end().ends_with(is_open) {
+                match s.quoted_phrase(k) {
+                    Some(l) => (l, true),
+                    None => continue,
+                }
+            } else if rule.quoted_only || gap != " " {
+                continue;
+            } else {
+                match s.bare_name(k, rule) {
+                    Some(l) => (l, false),
+                    None => continue,
+                }
+            };
+            let (start, first_word) = if rule.keep_trigger && !quoted {
+                (trigger_start, i)
+            } else {
+                (words[k].start, k)
+            };
+            out.push(Discovered {
+                start,
+                end: words[last].end,
+                first_word,
+                last_word: last,
+                entity_type: rule.entity_type,
+                quoted,
+            });
+            // `قرى X وY وZ`: coordinated names after a list trigger.
+            if rule.list && !quoted {
+                let mut j = last + 1;
+                let mut items = 0;
+                while j < n && items < 6 && s.same_sentence(k, j) && matches!(s.gap(j), " " | "، ")
+                {
+                    let x = s.word(j);
+                    let Some(rest) = x.strip_prefix('و') else {
+                        break;
+                    };
+                    if rest.chars().count() < 2
+                        || s.is_stop(rest)
+                        || rules.in_set(&rules.common_words, rest)
+                    {
+                        break;
+                    }
+                    out.push(Discovered {
+                        start: words[j].start + 'و'.len_utf8(),
+                        end: words[j].end,
+                        first_word: j,
+                        last_word: j,
+                        entity_type: rule.entity_type,
+                        quoted: false,
+                    });
+                    items += 1;
+                    j += 1;
+                }
+            }
+        }
+        i += 1;
+    }
+    out
+}

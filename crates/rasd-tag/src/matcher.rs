@@ -1,0 +1,453 @@
+//! Finding knowledge-base names in a text.
+//!
+//! All aliases, match-normalized, are compiled into one Aho-Corasick
+//! automaton. Instead of one unanchored scan (where a name starting inside a
+//! word could shadow the real one), the automaton is run *anchored* from a
+//! few candidate starts per word: the word start, and the start after each
+//! proclitic the word begins with (`و ف ب ل ك` and their combinations). A
+//! walk reports every alias that starts exactly there; one that does not end
+//! on a word boundary is dropped. This is how `وداعش`, `بريف`, `#دير_الزور`
+//! find their names while `لبنان` does not contain `بنان`.
+//!
+//! The article fused with `ل` loses its alef (`ل + النظام` → `للنظام`), so
+//! every alias starting with `ال` is also compiled without that alef (and
+//! `الل…` without `ال`) and those variants are only accepted right after a
+//! `ل` proclitic.
+//!
+//! Names are not all equal. A [`ContextRule`] says when one may be matched:
+//! villages need a place noun, a preposition (multi-word names) or a known
+//! parent nearby; weak aliases need a cue. When one alias names several
+//! entities, curated records win over admin units, admin units over
+//! communities, and among same-named villages the one whose parent the
+//! article mentions wins. Overlaps are resolved longest first
+//! (`لواء القدس` over `القدس`).
+
+use std::collections::{HashMap, HashSet};
+
+use aho_corasick::automaton::Automaton;
+use aho_corasick::nfa::contiguous;
+use aho_corasick::{Anchored, MatchKind};
+use rasd_model::EntityType;
+
+use crate::kb::{ContextRule, Kb, Origin};
+use crate::rules::Rules;
+
+/// One entity an alias may name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Target {
+    pub entity: u32,
+    pub rule: ContextRule,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Pattern {
+    /// Targets of the alias as written.
+    full: Vec<Target>,
+    /// Targets of aliases this key is the `ل`-fused form of.
+    after_lam: Vec<Target>,
+}
+
+/// The compiled alias automaton.
+#[derive(Debug, Clone)]
+pub struct Matcher {
+    nfa: contiguous::NFA,
+    patterns: Vec<Pattern>,
+    /// Match key → pattern index.
+    index: HashMap<String, usize>,
+    /// Proclitics that may precede a name (article-fused forms excluded:
+    /// the article is part of the alias).
+    prefixes: Vec<String>,
+}
+
+/// A word of the matching text.
+#[derive(Debug, Clone, Copy)]
+pub struct Word {
+    pub start: usize,
+    pub end: usize,
+    /// Sentence number (increments at line breaks and `. ! ? ؟ ؛`).
+    pub sentence: u32,
+    /// True when only spaces separate this word from the previous one.
+    pub tight_before: bool,
+}
+
+/// Split a matching text into words (runs of letters and digits).
+pub fn words(text: &str) -> Vec<Word> {
+    let mut out = Vec::with_capacity(text.len() / 6);
+    let mut sentence = 0u32;
+    let mut start: Option<usize> = None;
+    let mut tight = false;
+    let mut gap_clean = true;
+    for (i, c) in text.char_indices() {
+        if c.is_alphanumeric() {
+            if start.is_none() {
+                start = Some(i);
+                tight = gap_clean;
+            }
+        } else {
+            if let Some(s) = start.take() {
+                out.push(Word {
+                    start: s,
+                    end: i,
+                    sentence,
+                    tight_before: tight,
+                });
+                gap_clean = true;
+            }
+            match c {
+                ' ' => {}
+                '\n' | '.' | '!' | '?' | '؟' | '؛' => {
+                    sentence += 1;
+                    gap_clean = false;
+                }
+                _ => gap_clean = false,
+            }
+        }
+    }
+    if let Some(s) = start {
+        out.push(Word {
+            start: s,
+            end: text.len(),
+            sentence,
+            tight_before: tight,
+        });
+    }
+    out
+}
+
+/// A KB name found in the text, before overlap resolution.
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    /// Byte span of the name (proclitics excluded) in the matching text.
+    pub start: usize,
+    pub end: usize,
+    /// Index of the word where the name starts and of the one where it ends.
+    pub first_word: usize,
+    pub last_word: usize,
+    /// Bytes of proclitic before the name inside the first word.
+    pub clitic_len: usize,
+    pub targets: Vec<Target>,
+}
+
+impl Matcher {
+    pub fn build(kb: &Kb, rules: &Rules) -> Result<Matcher, String> {
+        let mut index: HashMap<String, usize> = HashMap::new();
+        let mut patterns: Vec<Pattern> = Vec::new();
+        let mut keys: Vec<String> = Vec::new();
+        let slot = |key: &str,
+                    patterns: &mut Vec<Pattern>,
+                    keys: &mut Vec<String>,
+                    index: &mut HashMap<String, usize>|
+         -> usize {
+            if let Some(&i) = index.get(key) {
+                return i;
+            }
+            patterns.push(Pattern::default());
+            keys.push(key.to_string());
+            index.insert(key.to_string(), patterns.len() - 1);
+            patterns.len() - 1
+        };
+        for (ei, e) in kb.entities.iter().enumerate() {
+            for a in &e.aliases {
+                let t = Target {
+                    entity: ei as u32,
+                    rule: a.rule,
+                };
+                let i = slot(&a.key, &mut patterns, &mut keys, &mut index);
+                if !patterns[i].full.contains(&t) {
+                    patterns[i].full.push(t);
+                }
+                // `ال…` fused with `ل`: drop the alef (`لنظام`), and for
+                // `الل…` also the lam (`لاذقية` in `للاذقية`).
+                if let Some(rest) = a.key.strip_prefix("ال") {
+                    if rest.chars().count() >= 2 {
+                        let mut variants = vec![format!("ل{rest}")];
+                        if rest.starts_with('ل') {
+                            variants.push(rest.to_string());
+                        }
+                        for v in variants {
+                            let i = slot(&v, &mut patterns, &mut keys, &mut index);
+                            if !patterns[i].after_lam.contains(&t) {
+                                patterns[i].after_lam.push(t);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let nfa = contiguous::Builder::new()
+            .match_kind(MatchKind::Standard)
+            .build(&keys)
+            .map_err(|e| format!("building the alias automaton: {e}"))?;
+        let prefixes = rules
+            .proclitics
+            .iter()
+            .filter(|p| !p.ends_with("ال") && !p.ends_with("لل"))
+            .cloned()
+            .collect();
+        Ok(Matcher {
+            nfa,
+            patterns,
+            index,
+            prefixes,
+        })
+    }
+
+    /// Targets of an alias written exactly so (match key).
+    pub fn lookup(&self, key: &str) -> Option<&[Target]> {
+        self.index
+            .get(key)
+            .map(|&i| self.patterns[i].full.as_slice())
+            .filter(|t| !t.is_empty())
+    }
+
+    pub fn pattern_count(&self) -> usize {
+        self.patterns.len()
+    }
+
+    /// All aliases that start at `start` and end on a word boundary, as
+    /// (end, pattern index).
+    fn walk(&self, hay: &[u8], start: usize, out: &mut Vec<(usize, usize)>) {
+        let Ok(mut sid) = self.nfa.start_state(Anchored::Yes) else {
+            return;
+        };
+        for (i, &b) in hay[start..].iter().enumerate() {
+            sid = self.nfa.next_state(Anchored::Yes, sid, b);
+            if self.nfa.is_dead(sid) {
+                break;
+            }
+            if self.nfa.is_match(sid) {
+                let end = start + i + 1;
+                let boundary = std::str::from_utf8(&hay[end..])
+                    .ok()
+                    .and_then(|s| s.chars().next())
+                    .map_or(true, |c| !c.is_alphanumeric());
+                if !boundary {
+                    continue;
+                }
+                for k in 0..self.nfa.match_len(sid) {
+                    let pid = self.nfa.match_pattern(sid, k);
+                    if self.nfa.pattern_len(pid) == i + 1 {
+                        out.push((end, pid.as_usize()));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Every alias occurrence in `text` (a matching text) with its targets,
+    /// unfiltered by context.
+    pub fn candidates(&self, text: &str, words: &[Word]) -> Vec<Candidate> {
+        let hay = text.as_bytes();
+        let mut out = Vec::new();
+        let mut found = Vec::new();
+        // Word index by end offset, to find the last word of a match.
+        let mut word_at_end: HashMap<usize, usize> = HashMap::new();
+        for (i, w) in words.iter().enumerate() {
+            word_at_end.insert(w.end, i);
+        }
+        for (wi, w) in words.iter().enumerate() {
+            let word = &text[w.start..w.end];
+            let mut starts: Vec<(usize, bool)> = vec![(0, false)];
+            for p in &self.prefixes {
+                if word.len() > p.len() + 2 && word.starts_with(p.as_str()) {
+                    starts.push((p.len(), p.ends_with('ل')));
+                }
+            }
+            for (clitic_len, lam) in starts {
+                found.clear();
+                self.walk(hay, w.start + clitic_len, &mut found);
+                for &(end, pid) in &found {
+                    let p = &self.patterns[pid];
+                    let mut targets: Vec<Target> = p.full.clone();
+                    if lam {
+                        targets.extend(p.after_lam.iter().copied());
+                    }
+                    if targets.is_empty() {
+                        continue;
+                    }
+                    let Some(&last_word) = word_at_end.get(&end) else {
+                        continue;
+                    };
+                    out.push(Candidate {
+                        start: w.start + clitic_len,
+                        end,
+                        first_word: wi,
+                        last_word,
+                        clitic_len,
+                        targets,
+                    });
+                }
+            }
+        }
+        out
+    }
+}
+
+/// What the resolver needs to judge context.
+pub struct Context<'a> {
+    pub kb: &'a Kb,
+    pub rules: &'a Rules,
+    pub text: &'a str,
+    pub words: &'a [Word],
+    /// Entities matched without any context rule anywhere in the article
+    /// (body and title): the known parents.
+    pub article_entities: &'a HashSet<u32>,
+    /// For each entity matched bare: the word indexes of its mentions in
+    /// this text.
+    pub bare_positions: &'a HashMap<u32, Vec<usize>>,
+}
+
+impl<'a> Context<'a> {
+    fn word(&self, i: usize) -> &'a str {
+        let w = self.words[i];
+        &self.text[w.start..w.end]
+    }
+
+    /// The word before the candidate in the same sentence, if only spaces
+    /// or a quote separate them.
+    fn prev_word(&self, c: &Candidate) -> Option<&'a str> {
+        if c.first_word == 0 || c.clitic_len > 0 {
+            return None;
+        }
+        let w = self.words[c.first_word];
+        let p = self.words[c.first_word - 1];
+        if p.sentence != w.sentence {
+            return None;
+        }
+        let gap = &self.text[p.end..w.start];
+        if gap.chars().all(|ch| ch == ' ' || ch == '"' || ch == '(') {
+            Some(self.word(c.first_word - 1))
+        } else {
+            None
+        }
+    }
+
+    fn quoted(&self, c: &Candidate) -> bool {
+        let before = self.text[..c.start - c.clitic_len]
+            .trim_end_matches(' ')
+            .chars()
+            .next_back();
+        let after = self.text[c.end..].trim_start_matches(' ').chars().next();
+        matches!(before, Some('"') | Some('(') | Some('«'))
+            && matches!(after, Some('"') | Some(')') | Some('»'))
+    }
+
+    fn hashtag(&self, c: &Candidate) -> bool {
+        self.text[..c.start - c.clitic_len].ends_with('#')
+    }
+
+    /// At the start of a line and followed by `:` or `-` (a dateline such
+    /// as `تشرين:` or `جسر – متابعات`).
+    fn dateline(&self, c: &Candidate) -> bool {
+        let line_start = self.text[..c.start - c.clitic_len]
+            .trim_end_matches([' ', '"'])
+            .chars()
+            .next_back()
+            .map_or(true, |ch| ch == '\n');
+        if !line_start {
+            return false;
+        }
+        let after = self.text[c.end..].trim_start_matches([' ', '"']);
+        after.starts_with(':')
+            || after.starts_with('-')
+            || after.starts_with('\n')
+            || after.is_empty()
+    }
+
+    fn place_noun_before(&self, c: &Candidate) -> bool {
+        self.prev_word(c)
+            .map_or(false, |p| self.rules.in_set(&self.rules.place_nouns, p))
+    }
+
+    fn preposition_before(&self, c: &Candidate) -> bool {
+        if c.clitic_len > 0 {
+            // `ب` / `ل` / `من`-like proclitic on the name itself.
+            let w = self.word(c.first_word);
+            return w.starts_with('ب') || w.starts_with("وب") || w.starts_with("فب");
+        }
+        self.prev_word(c).map_or(false, |p| {
+            self.rules.in_set(&self.rules.place_prepositions, p)
+        })
+    }
+
+    /// An ancestor of `entity` is mentioned within a few words in the same
+    /// sentence (`X بريف إدلب`, `X في ريف حماة الشمالي`).
+    fn parent_nearby(&self, c: &Candidate, entity: u32, before: usize, after: usize) -> bool {
+        let sentence = self.words[c.first_word].sentence;
+        for a in self.kb.ancestors(entity as usize) {
+            if let Some(pos) = self.bare_positions.get(&(a as u32)) {
+                for &p in pos {
+                    if self.words[p].sentence != sentence {
+                        continue;
+                    }
+                    let ok = (p > c.last_word && p - c.last_word <= after)
+                        || (p < c.first_word && c.first_word - p <= before);
+                    if ok {
+                        return true;
+                    }
+                }
+            }
+        }
+        false
+    }
+
+    fn weak_cue(&self, c: &Candidate) -> bool {
+        self.quoted(c)
+            || self.dateline(c)
+            || self
+                .prev_word(c)
+                .map_or(false, |p| self.rules.in_set(&self.rules.weak_alias_cues, p))
+    }
+
+    /// Does the context allow this target here?
+    pub fn allows(&self, c: &Candidate, t: Target) -> bool {
+        let e = &self.kb.entities[t.entity as usize];
+        let mut rule = t.rule;
+        // Reached through a proclitic: a small admin unit or village may be
+        // a word whose first letter only looks like a proclitic.
+        if c.clitic_len > 0
+            && rule == ContextRule::Bare
+            && e.origin != Origin::Curated
+            && !matches!(e.kind.as_deref(), Some(k) if k.starts_with("governorate") || k.starts_with("district"))
+        {
+            rule = ContextRule::Place;
+        }
+        match rule {
+            ContextRule::Bare => true,
+            ContextRule::Cue => self.weak_cue(c),
+            ContextRule::Strict => {
+                self.place_noun_before(c)
+                    || self.hashtag(c)
+                    || self.parent_nearby(c, t.entity, 0, 4)
+            }
+            ContextRule::Place => {
+                let multiword = c.first_word != c.last_word;
+                self.place_noun_before(c)
+                    || self.hashtag(c)
+                    || self.parent_nearby(c, t.entity, 6, 8)
+                    || (multiword && self.preposition_before(c))
+            }
+        }
+    }
+
+    /// Among the allowed targets, the one to use.
+    pub fn choose(&self, c: &Candidate, allowed: &[Target]) -> Option<Target> {
+        allowed.iter().copied().min_by_key(|t| {
+            let e = &self.kb.entities[t.entity as usize];
+            let parent_known = self
+                .kb
+                .ancestors(t.entity as usize)
+                .iter()
+                .any(|a| self.article_entities.contains(&(*a as u32)));
+            let near = self.parent_nearby(c, t.entity, 8, 10);
+            (
+                e.origin,
+                !near,
+                !parent_known,
+                // Locations last among curated types only when tied.
+                e.entity_type == EntityType::Location,
+                t.entity,
+            )
+        })
+    }
+}

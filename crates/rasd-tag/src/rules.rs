@@ -1,0 +1,195 @@
+//! Word lists and discovery rules, loaded from `data/kb/triggers.json`.
+//!
+//! Everything language-specific that is not a name lives in that file: the
+//! proclitics the matcher strips, the place nouns and prepositions that make
+//! a village name credible, the cue words for weak aliases, the words that
+//! end an unknown name, and the trigger + name patterns of discovery. Words
+//! are match-normalized on load, so the file can be written in plain Arabic.
+
+use std::collections::{HashMap, HashSet};
+
+use rasd_model::EntityType;
+use serde::Deserialize;
+
+use crate::norm::match_key;
+
+#[derive(Debug, Deserialize)]
+struct RawRules {
+    #[serde(default)]
+    proclitics: Vec<String>,
+    #[serde(default)]
+    place_nouns: Vec<String>,
+    #[serde(default)]
+    place_prepositions: Vec<String>,
+    #[serde(default)]
+    weak_alias_cues: Vec<String>,
+    #[serde(default)]
+    currency_words: Vec<String>,
+    #[serde(default)]
+    common_words: Vec<String>,
+    #[serde(default)]
+    stop_words: Vec<String>,
+    #[serde(default)]
+    name_heads: Vec<String>,
+    #[serde(default)]
+    discovery: Vec<RawDiscoveryRule>,
+    #[serde(default)]
+    quoted_heads: HashMap<String, serde_json::Value>,
+    #[serde(default)]
+    saying_verbs: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct RawDiscoveryRule {
+    #[serde(rename = "type")]
+    entity_type: EntityType,
+    triggers: Vec<String>,
+    #[serde(default)]
+    keep_trigger: bool,
+    #[serde(default)]
+    quoted_only: bool,
+    #[serde(default)]
+    definite_first: bool,
+    #[serde(default)]
+    person_name: bool,
+    #[serde(default)]
+    name_like: bool,
+    #[serde(default)]
+    list: bool,
+    #[serde(default)]
+    skip_after_trigger: Vec<String>,
+    #[serde(default = "default_max_words")]
+    max_words: usize,
+}
+
+fn default_max_words() -> usize {
+    3
+}
+
+/// One discovery pattern: a trigger word (or two) and how the name after it
+/// runs.
+#[derive(Debug, Clone)]
+pub struct DiscoveryRule {
+    pub entity_type: EntityType,
+    /// Is the trigger part of the name (`لواء X`) or not (`قرية X`)?
+    pub keep_trigger: bool,
+    /// Only a quoted or parenthesized name counts (`ميليشيا "X"`).
+    pub quoted_only: bool,
+    /// An unquoted name must start with the article (`لواء الباقر`, not
+    /// `لواء جديد`).
+    pub definite_first: bool,
+    /// Person-name shape: the first word has no article (except kunyas).
+    pub person_name: bool,
+    /// The first word must not be a common or stop word.
+    pub name_like: bool,
+    /// Coordinated names after a plural noun (`قرى X وY`) are all taken.
+    pub list: bool,
+    /// Words allowed between the trigger and the name (`العميد الركن X`).
+    pub skip_after_trigger: HashSet<String>,
+    pub max_words: usize,
+}
+
+/// All rules, normalized.
+#[derive(Debug, Clone, Default)]
+pub struct Rules {
+    /// Proclitic strings, longest first.
+    pub proclitics: Vec<String>,
+    pub place_nouns: HashSet<String>,
+    pub place_prepositions: HashSet<String>,
+    pub weak_alias_cues: HashSet<String>,
+    pub currency_words: HashSet<String>,
+    pub common_words: HashSet<String>,
+    pub stop_words: HashSet<String>,
+    pub name_heads: HashSet<String>,
+    pub saying_verbs: HashSet<String>,
+    /// Trigger (first word, normalized) → (second word if the trigger has
+    /// two words, rule index).
+    pub triggers: HashMap<String, Vec<(Option<String>, usize)>>,
+    pub discovery: Vec<DiscoveryRule>,
+    /// First word of a quoted phrase → type of the entity it names.
+    pub quoted_heads: HashMap<String, EntityType>,
+}
+
+fn keys(words: &[String]) -> HashSet<String> {
+    words
+        .iter()
+        .map(|w| match_key(w))
+        .filter(|k| !k.is_empty())
+        .collect()
+}
+
+impl Rules {
+    pub fn parse(src: &str) -> Result<Rules, String> {
+        let raw: RawRules = serde_json::from_str(src).map_err(|e| format!("triggers.json: {e}"))?;
+        let mut proclitics: Vec<String> = keys(&raw.proclitics).into_iter().collect();
+        proclitics.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
+        let mut rules = Rules {
+            proclitics,
+            place_nouns: keys(&raw.place_nouns),
+            place_prepositions: keys(&raw.place_prepositions),
+            weak_alias_cues: keys(&raw.weak_alias_cues),
+            currency_words: keys(&raw.currency_words),
+            common_words: keys(&raw.common_words),
+            stop_words: keys(&raw.stop_words),
+            name_heads: keys(&raw.name_heads),
+            saying_verbs: keys(&raw.saying_verbs),
+            ..Rules::default()
+        };
+        for r in raw.discovery {
+            let idx = rules.discovery.len();
+            for t in &r.triggers {
+                let k = match_key(t);
+                let mut parts = k.splitn(2, ' ');
+                let first = parts.next().unwrap_or("").to_string();
+                let second = parts.next().map(str::to_string);
+                if !first.is_empty() {
+                    rules.triggers.entry(first).or_default().push((second, idx));
+                }
+            }
+            rules.discovery.push(DiscoveryRule {
+                entity_type: r.entity_type,
+                keep_trigger: r.keep_trigger,
+                quoted_only: r.quoted_only,
+                definite_first: r.definite_first,
+                person_name: r.person_name,
+                name_like: r.name_like,
+                list: r.list,
+                skip_after_trigger: keys(&r.skip_after_trigger),
+                max_words: r.max_words.clamp(1, 6),
+            });
+        }
+        for (ty, words) in raw.quoted_heads {
+            let ty: EntityType = match serde_json::from_value(serde_json::Value::String(ty)) {
+                Ok(t) => t,
+                Err(_) => continue, // `_doc`
+            };
+            if let Some(arr) = words.as_array() {
+                for w in arr.iter().filter_map(|w| w.as_str()) {
+                    rules.quoted_heads.insert(match_key(w), ty);
+                }
+            }
+        }
+        Ok(rules)
+    }
+
+    /// The word without its proclitics, for list lookups: every way of
+    /// stripping a proclitic (none first), so `بريف` finds `ريف` and `بيت`
+    /// still finds `بيت`.
+    pub fn stems<'a>(&'a self, word: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        std::iter::once(word).chain(self.proclitics.iter().filter_map(move |p| {
+            word.strip_prefix(p.as_str())
+                .filter(|rest| rest.chars().count() >= 2)
+        }))
+    }
+
+    /// Is the word, with or without proclitics, in the set?
+    pub fn in_set(&self, set: &HashSet<String>, word: &str) -> bool {
+        self.stems(word).any(|s| set.contains(s))
+            // `لل`/`بال` fusions drop the article: `للمدينة` → `المدينة`.
+            || ["لل", "ولل", "فلل"].iter().any(|p| {
+                word.strip_prefix(p)
+                    .map(|rest| set.contains(&format!("ال{rest}")))
+                    .unwrap_or(false)
+            })
+    }
+}
