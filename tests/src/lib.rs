@@ -442,6 +442,59 @@ pub fn synthetic_articles(prefix: &str, n: usize) -> anyhow::Result<Vec<serde_js
         .collect())
 }
 
+/// `n` distinct short raw articles (the first paragraph of a seed), for
+/// tests that need many messages fast rather than realistic lengths.
+pub fn short_articles(prefix: &str, n: usize) -> anyhow::Result<Vec<serde_json::Value>> {
+    let seeds = seed_texts()?;
+    Ok((0..n)
+        .map(|i| {
+            let (title, text) = &seeds[i % seeds.len()];
+            let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or(text);
+            serde_json::json!({
+                "id": format!("{prefix}-{i}"),
+                "title": title,
+                "text": first,
+            })
+        })
+        .collect())
+}
+
+/// Messages stored on one subject of a stream.
+pub async fn subject_count(
+    js: &jetstream::Context,
+    stream: &str,
+    subject: &str,
+) -> anyhow::Result<u64> {
+    let s = js.get_stream(stream).await?;
+    let mut it = s.info_with_subjects(subject).await?;
+    let mut n = 0;
+    while let Some(r) = it.next().await {
+        n += r?.1 as u64;
+    }
+    Ok(n)
+}
+
+/// Wait until `subject` holds at least `n` messages.
+pub async fn wait_for_count(
+    js: &jetstream::Context,
+    stream: &str,
+    subject: &str,
+    n: u64,
+    limit: Duration,
+) -> anyhow::Result<u64> {
+    let deadline = Instant::now() + limit;
+    loop {
+        let c = subject_count(js, stream, subject).await.unwrap_or(0);
+        if c >= n {
+            return Ok(c);
+        }
+        if Instant::now() > deadline {
+            anyhow::bail!("{subject} has {c} messages, expected at least {n} within {limit:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
 /// (title, text) of every seed article.
 pub fn seed_texts() -> anyhow::Result<Vec<(String, String)>> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(repo_root().join("seeds"))?
@@ -472,23 +525,22 @@ pub async fn publish_articles(
     subject: &str,
     articles: &[serde_json::Value],
 ) -> anyhow::Result<()> {
-    let mut acks = futures::stream::FuturesUnordered::new();
+    // Acks are awaited in windows of 256: pipelined, but bounded.
+    let mut acks = Vec::with_capacity(256);
     for a in articles {
         let id = a["id"].as_str().unwrap_or_default().to_string();
         let publish = jetstream::message::PublishMessage::build()
             .payload(serde_json::to_vec(a)?.into())
             .message_id(format!("raw:{id}"));
-        acks.push(std::future::IntoFuture::into_future(
-            js.send_publish(subject.to_string(), publish).await?,
-        ));
+        acks.push(js.send_publish(subject.to_string(), publish).await?);
         if acks.len() >= 256 {
-            if let Some(r) = acks.next().await {
-                r?;
+            for ack in acks.drain(..) {
+                ack.await?;
             }
         }
     }
-    while let Some(r) = acks.next().await {
-        r?;
+    for ack in acks {
+        ack.await?;
     }
     Ok(())
 }
