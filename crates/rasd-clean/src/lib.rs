@@ -342,13 +342,20 @@ impl Cleaner {
                 .unwrap_or(first);
             for line in lines[..first].iter_mut().filter(|l| l.kept()) {
                 if is_dateline_shaped(line) {
+                    if let Some(name) = self.rules.dateline_outlet(&line.text) {
+                        found(OutletEvidence::BylineLine, name);
+                    }
                     line.remove("dateline");
-                } else if line.words <= KEYWORDS_MAX_WORDS {
+                } else if line.words <= KEYWORDS_MAX_WORDS && !self.rules.has_prose_word(&line.key)
+                {
                     line.remove("keywords");
                 }
             }
             for line in lines[last + 1..].iter_mut().filter(|l| l.kept()) {
-                if !is_body(line) && line.words <= FOOTER_MAX_WORDS {
+                if !is_body(line)
+                    && line.words <= FOOTER_MAX_WORDS
+                    && !self.rules.has_prose_word(&line.key)
+                {
                     line.remove("footer");
                 }
             }

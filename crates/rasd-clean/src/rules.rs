@@ -42,6 +42,14 @@ pub fn key(text: &str) -> String {
 #[derive(Debug, Deserialize)]
 struct BoilerplateFile {
     rule: Vec<RuleFile>,
+    #[serde(default)]
+    structure: StructureFile,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct StructureFile {
+    #[serde(default)]
+    prose_words: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -68,6 +76,8 @@ struct OutletsFile {
 struct OutletFile {
     name: String,
     names: Vec<String>,
+    #[serde(default)]
+    short_names: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -106,6 +116,7 @@ pub struct Rules {
     pub fused: AhoCorasick,
     pub fused_to: Vec<String>,
     pub hashtag: Regex,
+    prose_words: HashSet<String>,
 }
 
 impl Rules {
@@ -147,7 +158,8 @@ impl Rules {
         let mut names = Vec::new();
         let mut outlet_of_name = Vec::new();
         for o in &of.outlet {
-            for n in &o.names {
+            let all = o.names.iter().map(|n| (n, false));
+            for (n, short) in all.chain(o.short_names.iter().map(|n| (n, true))) {
                 let k = key(n);
                 if k.is_empty() {
                     continue;
@@ -163,8 +175,10 @@ impl Rules {
                         .entry(format!("{w} {k}"))
                         .or_insert_with(|| o.name.clone());
                 }
-                names.push(k);
-                outlet_of_name.push(o.name.clone());
+                if !short {
+                    names.push(k);
+                    outlet_of_name.push(o.name.clone());
+                }
             }
         }
         let outlet_names = AhoCorasick::builder()
@@ -195,6 +209,7 @@ impl Rules {
             fused,
             fused_to,
             hashtag,
+            prose_words: bp.structure.prose_words.iter().map(|w| key(w)).collect(),
         })
     }
 
@@ -227,6 +242,23 @@ impl Rules {
     /// The outlet when the whole line is a byline (`SY24 -خاص`).
     pub fn byline_line(&self, line_key: &str) -> Option<&str> {
         self.byline_lines.get(line_key).map(String::as_str)
+    }
+
+    /// The outlet named by one dash-separated part of a dateline
+    /// (`دير الزور- دجلة نت`, `جسر – حلب`).
+    pub fn dateline_outlet(&self, line: &str) -> Option<&str> {
+        line.split(['-', '–', '—', '‒', '―', '|', '_'])
+            .find_map(|part| self.byline_lines.get(&key(part)))
+            .map(String::as_str)
+    }
+
+    /// Whether a short line reads as (part of) a sentence.
+    pub fn has_prose_word(&self, line_key: &str) -> bool {
+        line_key.split(' ').any(|w| self.prose_words.contains(w))
+            || self
+                .prose_words
+                .iter()
+                .any(|p| p.contains(' ') && line_key.contains(p.as_str()))
     }
 
     /// The outlet whose name begins the match-normalized, lower-cased line
