@@ -1,1 +1,273 @@
-fn main() {}
+//! `rasd-bench`: the end-to-end benchmark (`just bench`).
+//!
+//! 1. Throughput: publish N articles built from the seeds (unique ids) as
+//!    fast as possible to a pipeline of real `rasd` stages (clean and tag in
+//!    one `rasd run` process) and time first publish → last tagged article.
+//! 2. Latency: publish at a fixed rate (200 articles/s by default) and
+//!    measure publish → tagged per article (p50, p99).
+//! 3. Baseline: the same payloads over the same hops (raw → clean → tagged)
+//!    through bare JetStream relays that consume, republish with a message id,
+//!    wait for the PublishAck and ack, with the same concurrency and no
+//!    processing. The ratio pipeline/baseline shows what cleaning and tagging
+//!    cost on top of the messaging itself.
+//!
+//! Every phase gets a fresh nats-server with its store in a temp dir.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use async_nats::jetstream::{self, consumer, AckKind};
+use clap::Parser;
+use futures::StreamExt;
+use rasd_integration_tests::*;
+use tokio::sync::Mutex;
+
+#[derive(Debug, Parser)]
+#[command(about = "End-to-end benchmark of the rasd pipeline against its JetStream baseline")]
+struct Args {
+    /// The rasd binary to benchmark (a release build).
+    #[arg(long)]
+    rasd: PathBuf,
+    /// Articles for the throughput runs.
+    #[arg(long, default_value_t = 10_000)]
+    articles: usize,
+    /// Fixed publish rate of the latency runs (articles/s).
+    #[arg(long, default_value_t = 200)]
+    rate: u32,
+    /// Articles published in the latency runs.
+    #[arg(long, default_value_t = 2_000)]
+    latency_articles: usize,
+    /// Concurrency of each stage and of each baseline relay.
+    #[arg(long, default_value_t = 4)]
+    concurrency: usize,
+}
+
+#[derive(Debug, serde::Serialize)]
+struct Throughput {
+    articles: usize,
+    seconds: f64,
+    per_second: f64,
+}
+
+#[derive(Debug, serde::Serialize)]
+struct Latency {
+    articles: usize,
+    rate: u32,
+    p50_ms: f64,
+    p99_ms: f64,
+    max_ms: f64,
+}
+
+#[tokio::main(flavor = "multi_thread")]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    std::env::set_var("RASD_BIN", &args.rasd);
+    let articles = synthetic_articles("bench", args.articles)?;
+    let bytes: usize = articles.iter().map(|a| serde_json::to_vec(a).map(|v| v.len()).unwrap_or(0)).sum();
+    println!(
+        "rasd-bench: {} articles ({:.1} MB of JSON), concurrency {}, latency at {}/s over {} articles",
+        args.articles,
+        bytes as f64 / 1e6,
+        args.concurrency,
+        args.rate,
+        args.latency_articles
+    );
+
+    let pipe_tp = pipeline_throughput(&args, &articles).await?;
+    println!("pipeline  raw→tagged: {:>8.0} articles/s ({} in {:.2}s)", pipe_tp.per_second, pipe_tp.articles, pipe_tp.seconds);
+    let base_tp = baseline_throughput(&args, &articles).await?;
+    println!("baseline  raw→tagged: {:>8.0} articles/s ({} in {:.2}s)", base_tp.per_second, base_tp.articles, base_tp.seconds);
+    let ratio = pipe_tp.per_second / base_tp.per_second;
+    println!("ratio pipeline/baseline: {:.2} (target ≥ 0.50)", ratio);
+
+    let lat_articles = synthetic_articles("lat", args.latency_articles)?;
+    let pipe_lat = pipeline_latency(&args, &lat_articles).await?;
+    println!(
+        "pipeline  latency at {}/s: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+        pipe_lat.rate, pipe_lat.p50_ms, pipe_lat.p99_ms, pipe_lat.max_ms
+    );
+    let base_lat = baseline_latency(&args, &lat_articles).await?;
+    println!(
+        "baseline  latency at {}/s: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+        base_lat.rate, base_lat.p50_ms, base_lat.p99_ms, base_lat.max_ms
+    );
+    println!(
+        "{}",
+        serde_json::json!({
+            "pipeline_throughput": pipe_tp, "baseline_throughput": base_tp, "ratio": ratio,
+            "pipeline_latency": pipe_lat, "baseline_latency": base_lat,
+        })
+    );
+    Ok(())
+}
+
+/// Start the real stages (clean + tag in one process) on a fresh server.
+async fn start_pipeline(args: &Args) -> anyhow::Result<(NatsServer, RasdProcess, jetstream::Context, async_nats::Client)> {
+    let server = NatsServer::start()?;
+    let c = args.concurrency.to_string();
+    let stages = RasdProcess::spawn(&server.url(), &["run", "--only", "clean,tag", "--concurrency", &c])?;
+    let client = server.connect().await?;
+    let js = jetstream::new(client.clone());
+    wait_for_consumer(&js, "RASD_ARTICLES", "tag", Duration::from_secs(60)).await?;
+    Ok((server, stages, js, client))
+}
+
+/// Start bare relays raw → clean → tagged on a fresh server.
+async fn start_baseline(args: &Args) -> anyhow::Result<(NatsServer, jetstream::Context, async_nats::Client)> {
+    let server = NatsServer::start()?;
+    let client = server.connect().await?;
+    let js = jetstream::new(client.clone());
+    rasd_bus::provision::ensure_streams(&js, &rasd_model::Subjects::default(), &rasd_bus::StreamArgs::default()).await?;
+    for (durable, from, to) in [("clean", "rasd.articles.raw", "rasd.articles.clean"), ("tag", "rasd.articles.clean", "rasd.articles.tagged")] {
+        let stream = js.get_stream("RASD_ARTICLES").await?;
+        let consumer: consumer::PullConsumer = stream
+            .create_consumer(consumer::pull::Config {
+                durable_name: Some(durable.into()),
+                filter_subject: from.into(),
+                ack_policy: consumer::AckPolicy::Explicit,
+                max_ack_pending: 1000,
+                ..Default::default()
+            })
+            .await?;
+        let js = js.clone();
+        let concurrency = args.concurrency;
+        tokio::spawn(async move {
+            let messages = match consumer.stream().max_messages_per_batch(concurrency * 4).messages().await {
+                Ok(m) => m,
+                Err(e) => return eprintln!("baseline relay: {e}"),
+            };
+            messages
+                .for_each_concurrent(concurrency, |m| {
+                    let js = js.clone();
+                    async move {
+                        let Ok(m) = m else { return };
+                        let id = m
+                            .headers
+                            .as_ref()
+                            .and_then(|h| h.get("Nats-Msg-Id"))
+                            .map(|v| v.to_string())
+                            .unwrap_or_default();
+                        let publish = jetstream::message::PublishMessage::build()
+                            .payload(m.payload.clone())
+                            .message_id(format!("{durable}:{id}"))
+                            .header(rasd_bus::ARTICLE_ID_HEADER, id.trim_start_matches("raw:").to_string());
+                        let ok = match js.send_publish(to, publish).await {
+                            Ok(ack) => ack.await.is_ok(),
+                            Err(_) => false,
+                        };
+                        let _ = if ok { m.ack().await } else { m.ack_with(AckKind::Nak(None)).await };
+                    }
+                })
+                .await;
+        });
+    }
+    Ok((server, js, client))
+}
+
+/// Publish everything at once; time until `n` tagged articles arrived.
+async fn run_throughput(js: &jetstream::Context, client: &async_nats::Client, articles: &[serde_json::Value]) -> anyhow::Result<Throughput> {
+    let mut sub = client.subscribe("rasd.articles.tagged").await?;
+    client.flush().await?;
+    let n = articles.len();
+    let start = Instant::now();
+    let publisher = {
+        let js = js.clone();
+        let articles = articles.to_vec();
+        tokio::spawn(async move { publish_articles(&js, "rasd.articles.raw", &articles).await })
+    };
+    let mut seen = std::collections::HashSet::new();
+    while seen.len() < n {
+        let m = tokio::time::timeout(Duration::from_secs(120), sub.next())
+            .await
+            .map_err(|_| anyhow::anyhow!("stalled at {} of {n} tagged", seen.len()))?
+            .ok_or_else(|| anyhow::anyhow!("subscription closed"))?;
+        let id = m.headers.as_ref().and_then(|h| h.get(rasd_bus::ARTICLE_ID_HEADER)).map(|v| v.to_string()).unwrap_or_default();
+        seen.insert(id);
+    }
+    let seconds = start.elapsed().as_secs_f64();
+    publisher.await??;
+    Ok(Throughput {
+        articles: n,
+        seconds,
+        per_second: n as f64 / seconds,
+    })
+}
+
+/// Publish at a fixed rate; per-article publish → tagged latency.
+async fn run_latency(js: &jetstream::Context, client: &async_nats::Client, articles: &[serde_json::Value], rate: u32) -> anyhow::Result<Latency> {
+    let sent: Arc<Mutex<HashMap<String, Instant>>> = Default::default();
+    let mut sub = client.subscribe("rasd.articles.tagged").await?;
+    client.flush().await?;
+    let n = articles.len();
+    let publisher = {
+        let js = js.clone();
+        let articles = articles.to_vec();
+        let sent = sent.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs_f64(1.0 / rate.max(1) as f64));
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+            let mut acks = Vec::new();
+            for a in &articles {
+                tick.tick().await;
+                let id = a["id"].as_str().unwrap_or_default().to_string();
+                sent.lock().await.insert(id.clone(), Instant::now());
+                let publish = jetstream::message::PublishMessage::build()
+                    .payload(serde_json::to_vec(a)?.into())
+                    .message_id(format!("raw:{id}"));
+                acks.push(js.send_publish("rasd.articles.raw", publish).await?);
+            }
+            for a in acks {
+                a.await?;
+            }
+            anyhow::Ok(())
+        })
+    };
+    let mut latencies = Vec::with_capacity(n);
+    while latencies.len() < n {
+        let m = tokio::time::timeout(Duration::from_secs(60), sub.next())
+            .await
+            .map_err(|_| anyhow::anyhow!("stalled at {} of {n} tagged", latencies.len()))?
+            .ok_or_else(|| anyhow::anyhow!("subscription closed"))?;
+        let now = Instant::now();
+        let id = m.headers.as_ref().and_then(|h| h.get(rasd_bus::ARTICLE_ID_HEADER)).map(|v| v.to_string()).unwrap_or_default();
+        if let Some(t) = sent.lock().await.remove(&id) {
+            latencies.push(now.duration_since(t).as_secs_f64() * 1000.0);
+        }
+    }
+    publisher.await??;
+    latencies.sort_by(f64::total_cmp);
+    let pct = |p: f64| latencies[((latencies.len() as f64 * p).ceil() as usize).clamp(1, latencies.len()) - 1];
+    Ok(Latency {
+        articles: n,
+        rate,
+        p50_ms: pct(0.50),
+        p99_ms: pct(0.99),
+        max_ms: *latencies.last().unwrap_or(&0.0),
+    })
+}
+
+async fn pipeline_throughput(args: &Args, articles: &[serde_json::Value]) -> anyhow::Result<Throughput> {
+    let (_server, mut stages, js, client) = start_pipeline(args).await?;
+    let r = run_throughput(&js, &client, articles).await;
+    stages.terminate(Duration::from_secs(15));
+    r
+}
+
+async fn baseline_throughput(args: &Args, articles: &[serde_json::Value]) -> anyhow::Result<Throughput> {
+    let (_server, js, client) = start_baseline(args).await?;
+    run_throughput(&js, &client, articles).await
+}
+
+async fn pipeline_latency(args: &Args, articles: &[serde_json::Value]) -> anyhow::Result<Latency> {
+    let (_server, mut stages, js, client) = start_pipeline(args).await?;
+    let r = run_latency(&js, &client, articles, args.rate).await;
+    stages.terminate(Duration::from_secs(15));
+    r
+}
+
+async fn baseline_latency(args: &Args, articles: &[serde_json::Value]) -> anyhow::Result<Latency> {
+    let (_server, js, client) = start_baseline(args).await?;
+    run_latency(&js, &client, articles, args.rate).await
+}
