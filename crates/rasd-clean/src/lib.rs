@@ -92,6 +92,8 @@ enum OutletEvidence {
 #[derive(Debug, Clone)]
 struct Line {
     text: String,
+    /// Match-normalized, ASCII lower-cased text (for outlet names).
+    norm_lower: String,
     key: String,
     words: usize,
     removed: Option<&'static str>,
@@ -101,13 +103,15 @@ struct Line {
 impl Line {
     fn new(text: &str) -> Line {
         let text = text.trim().to_string();
-        let key = key(&text);
+        let norm_lower = rasd_text::normalize_match(&text).to_ascii_lowercase();
+        let key = rules::key_of_normalized(&norm_lower);
         let words = text
             .split_whitespace()
             .filter(|w| w.chars().any(char::is_alphanumeric))
             .count();
         Line {
             text,
+            norm_lower,
             key,
             words,
             removed: None,
@@ -274,13 +278,9 @@ impl Cleaner {
                 continue;
             }
             // Outlet prefixes, repeatedly (`SY24: خاص: ...`).
-            loop {
-                let n = rasd_text::normalize(&line.text, &NormalizerConfig::matching());
-                let lower = n.as_str().to_ascii_lowercase();
-                let Some((name, len)) = self.rules.byline_prefix(&lower) else {
-                    break;
-                };
+            while let Some((name, len)) = self.rules.byline_prefix(&line.norm_lower) {
                 found(OutletEvidence::BylinePrefix, name);
+                let n = rasd_text::normalize(&line.text, &NormalizerConfig::matching());
                 let cut = n.original_range(0, len).end;
                 removed_prefixes.push((
                     i,
@@ -291,8 +291,7 @@ impl Cleaner {
                 ));
                 *line = Line::new(&line.text[cut..]);
             }
-            let lower = rasd_text::normalize_match(&line.text).to_ascii_lowercase();
-            if let Some(name) = self.rules.outlet_mention(&lower) {
+            if let Some(name) = self.rules.outlet_mention(&line.norm_lower) {
                 found(OutletEvidence::Mention, name);
             }
         }
@@ -414,21 +413,32 @@ impl Cleaner {
         if candidates.is_empty() {
             return;
         }
-        let Ok(ac) = aho_corasick::AhoCorasick::new(
-            candidates.iter().map(|&i| format!(" {} ", lines[i].key)),
-        ) else {
-            return;
-        };
+        let containers: Vec<usize> = (0..lines.len())
+            .filter(|&j| lines[j].kept() && is_body(&lines[j]))
+            .collect();
+        let padded = |i: usize| format!(" {} ", lines[i].key);
+        let padded_containers: Vec<String> = containers.iter().map(|&j| padded(j)).collect();
         let mut contained = vec![false; candidates.len()];
-        for (j, l) in lines.iter().enumerate() {
-            if !l.kept() || !is_body(l) {
-                continue;
+        if candidates.len() * containers.len() <= 4096 {
+            // Few lines (every real article): direct substring search.
+            for (c, &i) in candidates.iter().enumerate() {
+                let needle = padded(i);
+                contained[c] = containers.iter().zip(&padded_containers).any(|(&j, hay)| {
+                    j != i && lines[i].key.len() < lines[j].key.len() && hay.contains(&needle)
+                });
             }
-            let hay = format!(" {} ", l.key);
-            for m in ac.find_overlapping_iter(&hay) {
-                let c = m.pattern().as_usize();
-                if candidates[c] != j && lines[candidates[c]].key.len() < l.key.len() {
-                    contained[c] = true;
+        } else {
+            let Ok(ac) = aho_corasick::AhoCorasick::new(candidates.iter().map(|&i| padded(i)))
+            else {
+                return;
+            };
+            for (&j, hay) in containers.iter().zip(&padded_containers) {
+                for m in ac.find_overlapping_iter(hay) {
+                    let c = m.pattern().as_usize();
+                    let i = candidates[c];
+                    if i != j && lines[i].key.len() < lines[j].key.len() {
+                        contained[c] = true;
+                    }
                 }
             }
         }
@@ -469,6 +479,10 @@ fn iso639_1(lang: whatlang::Lang) -> &'static str {
     }
 }
 
+/// Bytes of text given to the language detector: enough for a confident
+/// answer, and the detector's cost grows with its input.
+const LANG_SAMPLE_BYTES: usize = 2048;
+
 /// Language of the cleaned text (title included), with whatlang's
 /// confidence. Falls back to the producer's `lang` hint, then `und`.
 fn detect_language(
@@ -477,8 +491,8 @@ fn detect_language(
     text: &str,
     hint: Option<&str>,
 ) -> (String, f64) {
-    let sample: String = if text.len() > 4096 {
-        let mut end = 4096;
+    let sample: String = if text.len() > LANG_SAMPLE_BYTES {
+        let mut end = LANG_SAMPLE_BYTES;
         while !text.is_char_boundary(end) {
             end -= 1;
         }

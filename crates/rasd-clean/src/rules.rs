@@ -19,14 +19,27 @@ pub const FUSED_TOML: &str = include_str!("../data/fused.toml");
 
 /// The comparison key of a line or phrase.
 pub fn key(text: &str) -> String {
-    let norm = rasd_text::normalize_match(text);
+    key_of_normalized(&rasd_text::normalize_match(text))
+}
+
+/// The key of a text that is already match-normalized.
+pub fn key_of_normalized(norm: &str) -> String {
     let mut out = String::with_capacity(norm.len());
     let mut space = true;
     for c in norm.chars() {
-        if c.is_alphanumeric() {
-            for l in c.to_lowercase() {
-                out.push(l);
+        let word_char = match c as u32 {
+            0x30..=0x39 | 0x61..=0x7A | 0x0621..=0x064A => Some(c),
+            0x41..=0x5A => Some(c.to_ascii_lowercase()),
+            0..=0x7F => None,
+            _ if c.is_alphanumeric() => {
+                out.extend(c.to_lowercase());
+                space = false;
+                continue;
             }
+            _ => None,
+        };
+        if let Some(c) = word_char {
+            out.push(c);
             space = false;
         } else if !space {
             out.push(' ');

@@ -28,7 +28,9 @@
 //! without recording the alignment, so its output is by construction the same
 //! as `normalize(text, &NormalizerConfig::matching()).as_str()`.
 
+use std::borrow::Cow;
 use std::ops::Range;
+use std::sync::OnceLock;
 use unicode_normalization::UnicodeNormalization;
 
 /// The two standard step sets.
@@ -480,6 +482,40 @@ fn ascii_class(b: u8, cfg: &NormalizerConfig) -> u8 {
 // ---------------------------------------------------------------------------
 // The engine
 
+/// Lookup tables for one config: the Arabic block U+0600–U+06FF and ASCII.
+/// The two presets' tables are built once per process.
+#[derive(Clone)]
+struct Tables {
+    arabic: [u32; 256],
+    ascii: [u8; 128],
+}
+
+impl Tables {
+    fn build(cfg: &NormalizerConfig) -> Tables {
+        let mut arabic = [KEEP; 256];
+        for (i, e) in arabic.iter_mut().enumerate() {
+            *e = arabic_block_entry(0x0600 + i as u32, cfg);
+        }
+        let mut ascii = [0u8; 128];
+        for (i, e) in ascii.iter_mut().enumerate() {
+            *e = ascii_class(i as u8, cfg);
+        }
+        Tables { arabic, ascii }
+    }
+
+    fn for_config(cfg: &NormalizerConfig) -> Cow<'static, Tables> {
+        static MATCH: OnceLock<Tables> = OnceLock::new();
+        static DISPLAY: OnceLock<Tables> = OnceLock::new();
+        if *cfg == NormalizerConfig::matching() {
+            Cow::Borrowed(MATCH.get_or_init(|| Tables::build(cfg)))
+        } else if *cfg == NormalizerConfig::display() {
+            Cow::Borrowed(DISPLAY.get_or_init(|| Tables::build(cfg)))
+        } else {
+            Cow::Owned(Tables::build(cfg))
+        }
+    }
+}
+
 struct WsRun {
     orig_start: usize,
     orig_end: usize,
@@ -490,8 +526,7 @@ struct WsRun {
 struct Engine<'a, const ALIGN: bool> {
     src: &'a str,
     cfg: NormalizerConfig,
-    table: [u32; 256],
-    ascii: [u8; 128],
+    tables: Cow<'static, Tables>,
     out: String,
     segments: Vec<Segment>,
     pending_ws: Option<WsRun>,
@@ -499,19 +534,10 @@ struct Engine<'a, const ALIGN: bool> {
 
 impl<'a, const ALIGN: bool> Engine<'a, ALIGN> {
     fn new(src: &'a str, cfg: &NormalizerConfig) -> Self {
-        let mut table = [KEEP; 256];
-        for (i, e) in table.iter_mut().enumerate() {
-            *e = arabic_block_entry(0x0600 + i as u32, cfg);
-        }
-        let mut ascii = [0u8; 128];
-        for (i, e) in ascii.iter_mut().enumerate() {
-            *e = ascii_class(i as u8, cfg);
-        }
         Engine {
             src,
             cfg: *cfg,
-            table,
-            ascii,
+            tables: Tables::for_config(cfg),
             out: String::with_capacity(src.len()),
             segments: Vec::new(),
             pending_ws: None,
@@ -661,7 +687,7 @@ impl<'a, const ALIGN: bool> Engine<'a, ALIGN> {
         while i < n {
             let b = bytes[i];
             if b < 0x80 {
-                let class = self.ascii[b as usize];
+                let class = self.tables.ascii[b as usize];
                 if class == 0 {
                     i += 1;
                     continue;
@@ -681,7 +707,7 @@ impl<'a, const ALIGN: bool> Engine<'a, ALIGN> {
             if (0xD8..=0xDB).contains(&b) && i + 1 < n {
                 // U+0600–U+06FF: two bytes, table lookup.
                 let cp = (((b & 0x1F) as u32) << 6) | (bytes[i + 1] & 0x3F) as u32;
-                let entry = self.table[(cp - 0x0600) as usize];
+                let entry = self.tables.arabic[(cp - 0x0600) as usize];
                 if entry == KEEP {
                     i += 2;
                     continue;
@@ -704,7 +730,7 @@ impl<'a, const ALIGN: bool> Engine<'a, ALIGN> {
                 None => break,
             };
             let len = c.len_utf8();
-            let action = classify(c, &self.cfg, &self.table, true);
+            let action = classify(c, &self.cfg, &self.tables.arabic, true);
             if action == Action::Keep {
                 i += len;
                 continue;

@@ -54,23 +54,41 @@ fn is_mark(c: char) -> bool {
 }
 
 fn is_word_char(c: char) -> bool {
-    c.is_alphanumeric() || is_mark(c)
+    match c as u32 {
+        0x30..=0x39 | 0x41..=0x5A | 0x61..=0x7A | 0x0621..=0x064A => true,
+        0..=0x7F => false,
+        _ => c.is_alphanumeric() || is_mark(c),
+    }
 }
 
 fn is_digit(c: char) -> bool {
     c.is_ascii_digit() || matches!(c, '\u{0660}'..='\u{0669}' | '\u{06F0}'..='\u{06F9}')
 }
 
-/// Letters of a word with their byte offsets, marks skipped; alef variants
-/// folded to ا so that the rules see one alef.
-fn letters(word: &str) -> Vec<(usize, char)> {
-    word.char_indices()
-        .filter(|&(_, c)| !is_mark(c))
-        .map(|(i, c)| match c {
-            'أ' | 'إ' | 'آ' | 'ٱ' => (i, 'ا'),
-            _ => (i, c),
-        })
-        .collect()
+/// Letters looked at by the clitic rules: no rule needs more than this.
+const LOOKAHEAD: usize = 8;
+
+/// The first [`LOOKAHEAD`] letters of a word with their byte offsets, marks
+/// skipped, alef variants folded to ا so that the rules see one alef; and
+/// how many there are (capped at `LOOKAHEAD`).
+fn letters(word: &str) -> ([(usize, char); LOOKAHEAD], usize) {
+    let mut out = [(0usize, '\0'); LOOKAHEAD];
+    let mut n = 0;
+    for (i, c) in word.char_indices() {
+        if is_mark(c) {
+            continue;
+        }
+        let c = match c {
+            'أ' | 'إ' | 'آ' | 'ٱ' => 'ا',
+            _ => c,
+        };
+        out[n] = (i, c);
+        n += 1;
+        if n == LOOKAHEAD {
+            break;
+        }
+    }
+    (out, n)
 }
 
 /// Minimum stem letters left after stripping the article.
@@ -85,8 +103,8 @@ const MIN_STEM_AFTER_PROCLITIC: usize = 3;
 /// of ≥ 3 letters; (و|ف)? س + (ي|ت|ن|ا) + ≥ 2 more letters (the future
 /// prefix of a verb). Nothing is stripped from non-Arabic words.
 pub fn split_clitics(word: &str) -> Clitics {
-    let ls = letters(word);
-    let n = ls.len();
+    let (ls, n) = letters(word);
+    let ls = &ls[..n];
     let at = |k: usize| ls.get(k).map(|&(_, c)| c);
     let offset = |k: usize| ls.get(k).map_or(word.len(), |&(i, _)| i);
     let result = |p: usize, a: usize| Clitics {
@@ -151,7 +169,7 @@ pub fn tokenize(text: &str) -> Vec<Token> {
     let mut chars = text.char_indices().peekable();
     while let Some((i, c)) = chars.next() {
         // Words start at a letter or digit; a mark without a base is skipped.
-        if !c.is_alphanumeric() {
+        if !is_word_char(c) || is_mark(c) && !c.is_alphanumeric() {
             continue;
         }
         let start = i;
