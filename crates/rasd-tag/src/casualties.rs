@@ -33,6 +33,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
+use aho_corasick::{AhoCorasick, AhoCorasickKind};
 use rasd_model::{Casualty, CasualtyKind, Span};
 use rasd_text::{normalize, NormalizerConfig};
 use serde::Deserialize;
@@ -98,6 +99,12 @@ pub(crate) struct Lexicon {
     follow_ok: HashSet<String>,
     name_cues: HashSet<String>,
     not_adjectives: HashSet<String>,
+    /// Folded forms of the count nouns (`قتلى`، `جريح`), for a cheap test
+    /// of whether a stretch of text can hold a count-noun statement.
+    count_noun_forms: HashSet<String>,
+    /// Finds every word that contains a trigger's first word or a count
+    /// noun, so that the lookups with clitic stripping run only on those.
+    prefilter: AhoCorasick,
 }
 
 #[derive(Deserialize)]
@@ -235,6 +242,8 @@ impl Lexicon {
             follow_ok: fold_set(&j.follow_ok.words),
             name_cues: fold_set(&j.name_cues.words),
             not_adjectives: fold_set(&j.not_adjectives),
+            count_noun_forms: HashSet::new(),
+            prefilter: AhoCorasick::new(["\u{0}"]).map_err(|e| e.to_string())?,
         };
         for t in &j.triggers.entries {
             let entry = TriggerEntry {
@@ -353,6 +362,9 @@ impl Lexicon {
                             ..base.clone()
                         },
                     );
+                    if let Some(first) = split_words(f).into_iter().next() {
+                        lex.count_noun_forms.insert(first);
+                    }
                 }
             }
             lemma += 1;
@@ -362,6 +374,14 @@ impl Lexicon {
             // readings of the same word (`معتقل`).
             forms.sort_by_key(|f| std::cmp::Reverse(f.rest.len()));
         }
+        let mut needles: Vec<&str> = lex.triggers.keys().map(String::as_str).collect();
+        needles.extend(lex.count_noun_forms.iter().map(String::as_str));
+        needles.sort_unstable();
+        needles.dedup();
+        lex.prefilter = AhoCorasick::builder()
+            .kind(Some(AhoCorasickKind::DFA))
+            .build(needles)
+            .map_err(|e| format!("prefilter: {e}"))?;
         Ok(lex)
     }
 }
@@ -461,6 +481,22 @@ fn proclitic_candidates(w: &str) -> Vec<&str> {
 }
 
 const POSSESSIVES: [&str; 5] = ["هما", "هم", "هن", "ها", "ه"];
+
+/// Whether a folded word may be a count noun, after stripping proclitics,
+/// the article and an accusative alef (no allocation: this runs on every
+/// word).
+fn maybe_count_noun(lex: &Lexicon, w: &str) -> bool {
+    const PREFIXES: [&str; 12] = [
+        "", "و", "ف", "ب", "ل", "ال", "وال", "فال", "بال", "لل", "وب", "ول",
+    ];
+    PREFIXES.iter().any(|p| {
+        w.strip_prefix(p).is_some_and(|s| {
+            lex.count_noun_forms.contains(s)
+                || s.strip_suffix('ا')
+                    .is_some_and(|t| lex.count_noun_forms.contains(t))
+        })
+    })
+}
 
 impl<'a> Extractor<'a> {
     fn word(&self, i: usize) -> Option<&'a str> {
@@ -1195,10 +1231,12 @@ pub fn extract_casualties(text: &str, sentences: &[Span]) -> Vec<Casualty> {
         })
         .collect();
     sents.sort_by_key(|s| (s.start, s.end));
-    let orig: Vec<std::ops::Range<usize>> = toks
+    // Original start of each token (its end is mapped only where needed).
+    let orig_start: Vec<usize> = toks
         .iter()
-        .map(|t| normalized.original_range(t.start, t.end))
+        .map(|t| normalized.original_range(t.start, t.start).start)
         .collect();
+    let orig_end = |k: usize| normalized.original_range(toks[k].start, toks[k].end).end;
     let sent_of = |pos: usize| -> Option<usize> {
         let k = sents.partition_point(|s| s.start <= pos);
         (k > 0 && pos < sents[k - 1].end).then(|| k - 1)
@@ -1207,7 +1245,7 @@ pub fn extract_casualties(text: &str, sentences: &[Span]) -> Vec<Casualty> {
     let mut cur = 0usize;
     let mut prev_sent = None;
     for (k, t) in toks.iter().enumerate() {
-        let s = sent_of(orig[k].start);
+        let s = sent_of(orig_start[k]);
         if k > 0 && (s != prev_sent || toks[k - 1].class == TokClass::HardBreak) {
             cur += 1;
         }
@@ -1222,13 +1260,39 @@ pub fn extract_casualties(text: &str, sentences: &[Span]) -> Vec<Casualty> {
         consumed: vec![false; toks.len()],
         out: Vec::new(),
     };
-    for i in 0..toks.len() {
-        if toks[i].is_word() && !ex.consumed[i] {
-            ex.at_trigger(i);
+    // Words that contain a trigger or a count noun (a match never spans
+    // two words: the needles are letters only and words are separated by
+    // other characters).
+    let mut flagged = vec![false; toks.len()];
+    for m in lex.prefilter.find_iter(norm) {
+        let k = toks.partition_point(|t| t.end <= m.start());
+        if let Some(t) = toks.get(k) {
+            if t.start <= m.start() && m.end() <= t.end {
+                flagged[k] = true;
+            }
         }
     }
     for i in 0..toks.len() {
-        if matches!(toks[i].class, TokClass::Word | TokClass::Digits) && !ex.consumed[i] {
+        if flagged[i] && toks[i].is_word() && !ex.consumed[i] {
+            ex.at_trigger(i);
+        }
+    }
+    // Count-noun statements need a count noun within a few words: find the
+    // next one from each position so most words are skipped cheaply.
+    let mut next_count_noun = vec![usize::MAX; toks.len() + 1];
+    for i in (0..toks.len()).rev() {
+        next_count_noun[i] =
+            if flagged[i] && toks[i].is_word() && maybe_count_noun(lex, toks[i].text(norm)) {
+                i
+            } else {
+                next_count_noun[i + 1]
+            };
+    }
+    for i in 0..toks.len() {
+        if matches!(toks[i].class, TokClass::Word | TokClass::Digits)
+            && !ex.consumed[i]
+            && next_count_noun[i].saturating_sub(i) <= 8
+        {
             ex.at_count_noun(i);
         }
     }
@@ -1248,12 +1312,12 @@ pub fn extract_casualties(text: &str, sentences: &[Span]) -> Vec<Casualty> {
         while b > a && toks[b].class == TokClass::HardBreak {
             b -= 1;
         }
-        (orig[a].start, orig[b].end)
+        (orig_start[a], orig_end(b))
     };
     kept.into_iter()
         .map(|s| {
-            let start = orig[s.first].start;
-            let end = orig[s.last].end.max(start);
+            let start = orig_start[s.first];
+            let end = orig_end(s.last).max(start);
             let sentence = match sent_of(start) {
                 Some(k) => sents[k],
                 None => {

@@ -50,16 +50,25 @@ impl Tok {
     }
 }
 
+/// Letter test with a fast path for the Arabic letters and ASCII that make
+/// up nearly all match-normalized news text.
+fn is_letter(c: char) -> bool {
+    if c.is_ascii() {
+        return c.is_ascii_alphabetic();
+    }
+    ('\u{0621}'..='\u{064A}').contains(&c) || c.is_alphabetic()
+}
+
 /// Split match-normalized text into words, digit groups and punctuation.
 /// Whitespace separates tokens and is dropped, except line breaks.
 pub(crate) fn tokenize(norm: &str) -> Vec<Tok> {
     let mut toks = Vec::new();
     let mut it = norm.char_indices().peekable();
     while let Some((i, c)) = it.next() {
-        if c.is_alphabetic() {
+        if is_letter(c) {
             let mut end = i + c.len_utf8();
             while let Some(&(j, d)) = it.peek() {
-                if d.is_alphabetic() {
+                if is_letter(d) {
                     end = j + d.len_utf8();
                     it.next();
                 } else {
@@ -193,6 +202,9 @@ pub(crate) struct NumberLexicon {
     /// Bounding words before a count, as word sequences, longest first.
     modifiers_before: Vec<Vec<String>>,
     modifiers_after: Vec<Vec<String>>,
+    /// First words of `vague_phrases` and `modifiers_before`, to skip the
+    /// sequence checks for words that start neither.
+    phrase_starts: HashSet<String>,
 }
 
 /// Fold a lexicon entry the way the text is folded.
@@ -285,6 +297,13 @@ impl NumberLexicon {
             .collect();
         lex.modifiers_after
             .sort_by_key(|w| std::cmp::Reverse(w.len()));
+        lex.phrase_starts = lex
+            .vague_phrases
+            .iter()
+            .map(|(p, _)| &p[0])
+            .chain(lex.modifiers_before.iter().map(|m| &m[0]))
+            .cloned()
+            .collect();
         if lex.units.is_empty() || lex.tens.is_empty() {
             return Err("numbers: units and tens must not be empty".into());
         }
@@ -437,9 +456,14 @@ impl NumberLexicon {
         let mut j = i;
         let mut bounded = false;
         let mut first_waw = waw;
+        let starts_phrase = |j: usize, waw: bool| {
+            w.word_waw(j, waw)
+                .is_some_and(|x| self.phrase_starts.contains(x))
+        };
         if let Some(m) = self
             .modifiers_before
             .iter()
+            .filter(|_| starts_phrase(j, first_waw))
             .find(|m| w.seq_at(j, m, first_waw))
         {
             j += m.len();
@@ -456,6 +480,7 @@ impl NumberLexicon {
         } else if let Some((p, v)) = self
             .vague_phrases
             .iter()
+            .filter(|_| starts_phrase(j, first_waw))
             .find(|(p, _)| w.seq_at(j, p, first_waw))
         {
             (*v, true, j + p.len())
@@ -505,11 +530,6 @@ impl NumberLexicon {
             })
             .or_else(|| self.tens.get(word))
             .copied()
-    }
-
-    /// Whether `word` (folded) is a bounding word that may start a count.
-    pub(crate) fn starts_modifier(&self, w: &Words, i: usize, waw: bool) -> bool {
-        self.modifiers_before.iter().any(|m| w.seq_at(i, m, waw))
     }
 }
 

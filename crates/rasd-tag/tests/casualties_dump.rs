@@ -55,3 +55,43 @@ fn dump_statements() {
         }
     }
 }
+
+/// Throughput of `extract_casualties` alone on the dev corpus and seeds
+/// repeated (run in release: `--release -- --ignored --nocapture`).
+#[test]
+#[ignore]
+fn throughput() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut texts = Vec::new();
+    for dir in ["tests/fixtures/dev-corpus", "seeds"] {
+        if let Ok(rd) = std::fs::read_dir(root.join(dir)) {
+            for p in rd.filter_map(|e| e.ok().map(|e| e.path())) {
+                if p.extension().is_some_and(|x| x == "json" || x == "txt") {
+                    texts.extend(article_text(&p));
+                }
+            }
+        }
+    }
+    let prepared: Vec<(String, Vec<rasd_model::Span>)> = texts
+        .into_iter()
+        .map(|t| {
+            let s = rasd_text::sentences(&t);
+            (t, s)
+        })
+        .collect();
+    let bytes: usize = prepared.iter().map(|(t, _)| t.len()).sum();
+    let rounds = (20_000_000 / bytes.max(1)).max(1);
+    let start = std::time::Instant::now();
+    let mut n = 0;
+    for _ in 0..rounds {
+        for (t, s) in &prepared {
+            n += extract_casualties(t, s).len();
+        }
+    }
+    let secs = start.elapsed().as_secs_f64();
+    let mb = (bytes * rounds) as f64 / 1e6;
+    println!(
+        "casualties: {mb:.1} MB in {secs:.2}s = {:.1} MB/s ({n} statements)",
+        mb / secs
+    );
+}
