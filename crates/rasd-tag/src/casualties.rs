@@ -64,6 +64,8 @@ struct NounForm {
     generic: bool,
     /// Count nouns that are casualties only after a number (`3 إصابات`).
     after_number_only: bool,
+    /// A title (`القيادي`) that a name usually follows.
+    title: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -96,6 +98,7 @@ pub(crate) struct Lexicon {
     pronouns: HashSet<String>,
     breakdown: HashSet<String>,
     blockers: HashSet<String>,
+    blockers_after: HashSet<String>,
     follow_ok: HashSet<String>,
     name_cues: HashSet<String>,
     not_adjectives: HashSet<String>,
@@ -162,6 +165,8 @@ struct VictimJson {
     sound_plural: bool,
     #[serde(default)]
     generic: bool,
+    #[serde(default)]
+    title: bool,
 }
 
 #[derive(Deserialize)]
@@ -179,6 +184,7 @@ struct LexiconJson {
     pronouns: Vec<String>,
     breakdown_words: Vec<String>,
     blockers_before: WordsJson,
+    context_blockers_after: WordsJson,
     follow_ok: WordsJson,
     name_cues: WordsJson,
     triggers: TriggersJson,
@@ -239,6 +245,7 @@ impl Lexicon {
             pronouns: fold_set(&j.pronouns),
             breakdown: fold_set(&j.breakdown_words),
             blockers: fold_set(&j.blockers_before.words),
+            blockers_after: fold_set(&j.context_blockers_after.words),
             follow_ok: fold_set(&j.follow_ok.words),
             name_cues: fold_set(&j.name_cues.words),
             not_adjectives: fold_set(&j.not_adjectives),
@@ -298,6 +305,7 @@ impl Lexicon {
                 count_kind: None,
                 generic: v.generic,
                 after_number_only: false,
+                title: v.title,
             };
             for s in &v.singular {
                 add(&mut lex.nouns, s, base.clone());
@@ -347,6 +355,7 @@ impl Lexicon {
                 count_kind: parse_kind(&c.kind)?,
                 generic: c.generic,
                 after_number_only: c.after_number_only,
+                title: false,
             };
             for (forms, number) in [
                 (&c.singular, GramNumber::Singular),
@@ -579,7 +588,8 @@ impl<'a> Extractor<'a> {
                     if let Some(s) = r.strip_suffix('ت') {
                         cands.push((format!("{s}ه"), true));
                     }
-                    if r.ends_with('ي') {
+                    // Dual construct: طفليها → طفلين، طفلاهما → طفلان.
+                    if r.ends_with('ي') || r.ends_with('ا') {
                         cands.push((format!("{r}ن"), true));
                     }
                     cands.push((r.to_string(), true));
@@ -639,6 +649,7 @@ impl<'a> Extractor<'a> {
         }
         match self.class(next) {
             None => true,
+            Some(TokClass::SoftBreak) if self.w.toks[next].text(self.w.norm) == "%" => false,
             Some(TokClass::HardBreak | TokClass::SoftBreak) => true,
             Some(TokClass::Word) => {
                 let w = self.word(next).unwrap_or_default();
@@ -744,11 +755,30 @@ impl<'a> Extractor<'a> {
                         if self.word(n).is_some_and(|x| self.lex.name_cues.contains(x)) {
                             return Some(Item::Uncounted { end: n + 1 });
                         }
+                        // `القيادي في حزب الله علي ...`: a title's name may
+                        // come after the group it belongs to.
+                        if f.title {
+                            for k in n..n + 6 {
+                                match self.class(k) {
+                                    Some(TokClass::Quote) => {
+                                        return Some(Item::Uncounted { end: end.max(n) })
+                                    }
+                                    Some(TokClass::Word)
+                                        if self
+                                            .word(k)
+                                            .is_some_and(|x| self.lex.name_cues.contains(x)) =>
+                                    {
+                                        return Some(Item::Uncounted { end: end.max(n) })
+                                    }
+                                    Some(TokClass::Word) => {}
+                                    _ => break,
+                                }
+                            }
+                        }
                     }
                     1
                 }
                 GramNumber::Plural => {
-                    // `أطفالها الثلاثة`
                     // `أطفالها الثلاثة`، `مدنيين اثنين`
                     let post = self
                         .word(end)
@@ -925,13 +955,37 @@ impl<'a> Extractor<'a> {
         (a..b).all(|k| !self.consumed.get(k).copied().unwrap_or(true))
     }
 
+    /// Whether a disease word follows the statement ending at `last`
+    /// (`5 إصابات بفيروس كورونا`).
+    fn disease_after(&self, last: usize) -> bool {
+        let mut words = 0;
+        let mut k = last + 1;
+        while words < 3 && k < self.w.toks.len() && self.same_seg(last, k) {
+            if let Some(w) = self.word(k) {
+                let hit = proclitic_candidates(w).iter().any(|c| {
+                    self.lex.blockers_after.contains(*c)
+                        || c.strip_prefix("ال")
+                            .is_some_and(|d| self.lex.blockers_after.contains(d))
+                });
+                if hit {
+                    return true;
+                }
+                words += 1;
+            }
+            k += 1;
+        }
+        false
+    }
+
     fn emit(&mut self, s: Statement) {
         for k in s.first..=s.last {
             if let Some(c) = self.consumed.get_mut(k) {
                 *c = true;
             }
         }
-        self.out.push(s);
+        if !self.disease_after(s.last) {
+            self.out.push(s);
+        }
     }
 
     /// The closer word (`حتفه`) after `from`, within `window` words in the
@@ -1036,7 +1090,9 @@ impl<'a> Extractor<'a> {
                             self.emit(s);
                             if let Some(k2) = joint {
                                 let s2 = self.statement(k2, &p, i, last, true);
-                                self.out.push(s2);
+                                if !self.disease_after(s2.last) {
+                                    self.out.push(s2);
+                                }
                             }
                             return true;
                         }
@@ -1163,6 +1219,11 @@ impl<'a> Extractor<'a> {
         let Some(kind) = p.count_kind.or_else(between_kind) else {
             return false;
         };
+        // `20 معتقلاً`، `50 أسيراً` by themselves are as often releases and
+        // exchanges as arrests: only a trigger makes them statements.
+        if matches!(kind, CasualtyKind::Captured | CasualtyKind::Arrested) {
+            return false;
+        }
         // A definite singular (`القتيل`) refers back to a count already given.
         if p.count == 1 && p.generic && self.word(i).is_some_and(|w| w.starts_with("ال")) {
             return false;
@@ -1202,7 +1263,9 @@ impl<'a> Extractor<'a> {
         self.emit(s);
         if let Some(k2) = joint {
             let s2 = self.statement(k2, &p, i, last, true);
-            self.out.push(s2);
+            if !self.disease_after(s2.last) {
+                self.out.push(s2);
+            }
         }
         true
     }
