@@ -481,7 +481,7 @@ fn iso639_1(lang: whatlang::Lang) -> &'static str {
 
 /// Bytes of text given to the language detector: enough for a confident
 /// answer, and the detector's cost grows with its input.
-const LANG_SAMPLE_BYTES: usize = 2048;
+const LANG_SAMPLE_BYTES: usize = 1024;
 
 /// Language of the cleaned text (title included), with whatlang's
 /// confidence. Falls back to the producer's `lang` hint, then `und`.

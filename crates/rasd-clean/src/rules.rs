@@ -83,6 +83,8 @@ struct RuleFile {
 #[derive(Debug, Deserialize)]
 struct OutletsFile {
     outlet: Vec<OutletFile>,
+    #[serde(default)]
+    mention_before: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -130,6 +132,7 @@ pub struct Rules {
     pub fused_to: Vec<String>,
     pub hashtag: Regex,
     prose_words: HashSet<String>,
+    mention_before: Vec<String>,
 }
 
 impl Rules {
@@ -222,6 +225,11 @@ impl Rules {
             fused,
             fused_to,
             hashtag,
+            mention_before: of
+                .mention_before
+                .iter()
+                .map(|w| rasd_text::normalize_match(w))
+                .collect(),
             prose_words: bp.structure.prose_words.iter().map(|w| key(w)).collect(),
         })
     }
@@ -311,13 +319,12 @@ impl Rules {
             if before.ends_with('(') && after.starts_with(')') {
                 return Some(name);
             }
-            if before.ends_with("مراسل")
-                || before.ends_with("مراسله")
-                || before.ends_with("مراسلنا")
-            {
-                return Some(name);
-            }
-            if before.ends_with(" ل") || before.ends_with("حديث ل") || before == "ل" {
+            let word_before = |w: &str| {
+                before
+                    .strip_suffix(w)
+                    .is_some_and(|rest| rest.is_empty() || rest.ends_with(' '))
+            };
+            if self.mention_before.iter().any(|w| word_before(w)) {
                 return Some(name);
             }
         }
