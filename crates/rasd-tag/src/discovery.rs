@@ -35,6 +35,9 @@ pub struct Discovered {
     pub entity_type: EntityType,
     /// Whether the name was delimited by quotes or parentheses.
     pub quoted: bool,
+    /// Where the name starts without its trigger (`= start` unless the
+    /// trigger is part of the name, as in `حي X`).
+    pub name_start: usize,
 }
 
 fn is_open(c: char) -> bool {
@@ -106,27 +109,46 @@ impl<'a> Scan<'a> {
     /// The unquoted name after a trigger, starting at word `k`: index of
     /// its last word.
     fn bare_name(&self, k: usize, rule: &DiscoveryRule) -> Option<usize> {
+        let r = self.rules;
         let first = self.word(k);
         if self.is_stop(first) || first.chars().count() < 2 {
             return None;
         }
-        if rule.definite_first && !first.starts_with("ال") {
+        let latin = first.chars().all(|c| c.is_ascii_alphanumeric());
+        if rule.quoted_only && !(rule.latin_ok && latin) {
             return None;
         }
-        let r = self.rules;
-        let common = r.in_set(&r.common_words, first);
-        if (rule.name_like || rule.person_name) && common && !r.name_heads.contains(first) {
+        let definite = first.starts_with("ال");
+        let head = r.name_heads.contains(first);
+        // Verbs (`منطقة تخضع`) and words with a pronoun suffix
+        // (`منطقة عملياتها`) are not names.
+        let verb_like = first.starts_with('ي') && !head;
+        let pronoun = ["ها", "هم", "هما", "كم", "نا"]
+            .iter()
+            .any(|suf| first.ends_with(suf) && first.chars().count() > 4);
+        if !latin && (verb_like || pronoun) {
             return None;
         }
-        if rule.person_name && first.starts_with("ال") {
+        // An indefinite word ending in a nisba is an adjective
+        // (`لواء عسكري`, `حي سكني`), not a name.
+        let adjective = !definite && (first.ends_with('ي') || first.ends_with("يه"));
+        if rule.definite_first && !definite && (adjective || r.in_set(&r.common_words, first)) {
+            return None;
+        }
+        if rule.entity_type == EntityType::Location && rule.keep_trigger && !definite && adjective {
+            return None;
+        }
+        if rule.person_name && definite {
+            return None;
+        }
+        if rule.name_like && r.in_set(&r.common_words, first) && !head {
             return None;
         }
         let mut last = k;
         let mut counted = 1;
         let mut allow_more = match rule.entity_type {
-            EntityType::Person => !first.starts_with("ال"),
-            EntityType::Location => r.name_heads.contains(first),
-            EntityType::ArmedGroup => true,
+            EntityType::Person => !definite,
+            EntityType::Location => head,
             _ => true,
         };
         let mut j = k + 1;
@@ -135,17 +157,17 @@ impl<'a> Scan<'a> {
                 break;
             }
             let w = self.word(j);
-            if self.is_stop(w) {
+            let connector = r.name_heads.contains(w);
+            if self.is_stop(w) && !connector {
                 break;
             }
-            let connector = r.name_heads.contains(w);
             match rule.entity_type {
                 EntityType::Person => {
-                    if w.starts_with('و') && !connector && j > k {
-                        // `X وY`: a second person, not a longer name.
-                        if r.stems(w).skip(1).any(|s| s.chars().count() >= 2) && w.len() <= 6 {
-                            break;
-                        }
+                    // `X وY` after a full name is a second person
+                    // (`عمار شرتح وماهر جبس`); right after a first name it
+                    // is the family name (`حسين وردة`).
+                    if w.starts_with('و') && !connector && counted >= 2 {
+                        break;
                     }
                     last = j;
                     if !connector {
@@ -177,6 +199,11 @@ impl<'a> Scan<'a> {
                 }
             }
             j += 1;
+        }
+        // A person is named by at least two words (`محمد القادري`,
+        // `أبو غنوم`); one word after a title is too often a common noun.
+        if rule.person_name && last == k {
+            return None;
         }
         // Digits right after a media name belong to it (`دير الزور 24`).
         if rule.entity_type == EntityType::Media && last + 1 < self.words.len() {
@@ -229,6 +256,7 @@ pub fn discover(text: &str, words: &[Word], rules: &Rules) -> Vec<Discovered> {
                         last_word: last,
                         entity_type: ty,
                         quoted: true,
+                        name_start: start,
                     });
                 }
             }
@@ -282,7 +310,7 @@ pub fn discover(text: &str, words: &[Word], rules: &Rules) -> Vec<Discovered> {
                     Some(l) => (l, true),
                     None => continue,
                 }
-            } else if rule.quoted_only || gap != " " {
+            } else if gap != " " {
                 continue;
             } else {
                 match s.bare_name(k, rule) {
@@ -302,6 +330,7 @@ pub fn discover(text: &str, words: &[Word], rules: &Rules) -> Vec<Discovered> {
                 last_word: last,
                 entity_type: rule.entity_type,
                 quoted,
+                name_start: words[k].start,
             });
             // `قرى X وY وZ`: coordinated names after a list trigger.
             if rule.list && !quoted {
@@ -326,6 +355,7 @@ pub fn discover(text: &str, words: &[Word], rules: &Rules) -> Vec<Discovered> {
                         last_word: j,
                         entity_type: rule.entity_type,
                         quoted: false,
+                        name_start: words[j].start + 'و'.len_utf8(),
                     });
                     items += 1;
                     j += 1;

@@ -81,6 +81,8 @@ pub struct KbEntity {
     pub name_ar: String,
     pub name_en: String,
     pub aliases: Vec<Alias>,
+    /// English names besides `name_en` (curated records only).
+    pub aliases_en: Vec<String>,
     pub origin: Origin,
     /// Place kind (`governorate`, `district`, `subdistrict`, `community`, or
     /// a curated kind such as `neighbourhood`).
@@ -117,6 +119,8 @@ struct Record {
     aliases_ar: Vec<String>,
     #[serde(default)]
     weak_aliases_ar: Vec<String>,
+    #[serde(default)]
+    aliases_en: Vec<String>,
     #[serde(default)]
     part_of: Option<String>,
     #[serde(default)]
@@ -312,6 +316,7 @@ impl Kb {
                 name_ar: r.name_ar.trim().to_string(),
                 name_en: r.name_en,
                 aliases: vec![],
+                aliases_en: r.aliases_en.clone(),
                 origin: Origin::Curated,
                 kind: r.kind,
                 parent: r.parent.filter(|p| !p.is_empty()),
@@ -408,6 +413,7 @@ impl Kb {
                             name_ar: u.name.ar.trim().to_string(),
                             name_en: u.name.en.clone(),
                             aliases: vec![],
+                            aliases_en: vec![],
                             origin: Origin::Admin,
                             kind: Some(level.to_string()),
                             parent: parent_idx.map(|p| self.entities[p].id.clone()),
@@ -423,7 +429,14 @@ impl Kb {
                 };
                 for n in &names {
                     // Formal names (`محافظة حلب`) are aliases as they stand.
-                    self.entities[idx].push_alias(n, ContextRule::Bare);
+                    // `ريف X` names X in news (guide), so the governorate
+                    // `ريف دمشق` needs `محافظة` before it.
+                    let rule = if n.starts_with("ريف ") {
+                        ContextRule::Strict
+                    } else {
+                        ContextRule::Bare
+                    };
+                    self.entities[idx].push_alias(n, rule);
                 }
                 rep.insert(u.id.clone(), idx);
                 if let Some(p) = u.external_ids.get("ochaPcode").and_then(|v| v.as_str()) {
@@ -479,6 +492,7 @@ impl Kb {
                         name_ar: names[0].clone(),
                         name_en: c.name_en.clone(),
                         aliases: vec![],
+                        aliases_en: vec![],
                         origin: Origin::Community,
                         kind: Some("community".into()),
                         parent: parent_idx.map(|p| self.entities[p].id.clone()),

@@ -48,6 +48,8 @@ const SKIP_LANG_CONFIDENCE: f64 = 0.5;
 const TITLE_WEIGHT: f64 = 3.0;
 const LEAD_WEIGHT: f64 = 2.0;
 const BODY_WEIGHT: f64 = 1.0;
+/// Weight of an entity named only in a removed dateline or byline.
+const UNPLACED_WEIGHT: f64 = 0.5;
 
 /// The entity and casualty tagger with its knowledge base loaded.
 #[derive(Debug)]
@@ -55,6 +57,8 @@ pub struct Tagger {
     kb: Kb,
     rules: Rules,
     matcher: Matcher,
+    /// Lower-cased English names of MEDIA entities (for `CleanArticle.outlet`).
+    outlets: HashMap<String, u32>,
     load_time: Duration,
 }
 
@@ -101,10 +105,19 @@ impl Tagger {
         let mut kb = Kb::load_with_common_words(&rules.common_words)?;
         kb.common_words.extend(rules.common_words.iter().cloned());
         let matcher = Matcher::build(&kb, &rules)?;
+        let mut outlets = HashMap::new();
+        for (i, e) in kb.entities.iter().enumerate() {
+            if e.entity_type == EntityType::Media {
+                for n in std::iter::once(&e.name_en).chain(e.aliases_en.iter()) {
+                    outlets.entry(n.trim().to_lowercase()).or_insert(i as u32);
+                }
+            }
+        }
         Ok(Tagger {
             kb,
             rules,
             matcher,
+            outlets,
             load_time: t0.elapsed(),
         })
     }
@@ -162,17 +175,51 @@ impl Tagger {
                 }
             }
         }
-        let body_found = self.find(body.as_str(), &body_words, &body_cands, &article_entities);
+        let body_found = self.find(
+            body.as_str(),
+            &body_words,
+            &body_cands,
+            &article_entities,
+            false,
+        );
         let title_found = self.find(
             title.as_str(),
             &title_words,
             &title_cands,
             &article_entities,
+            false,
         );
 
         let lead_end = article.paragraphs.first().map_or(0, |p| p.end);
         let mut entities: Vec<(EntityKey, TaggedEntity, f64)> = Vec::new();
         let mut slot: HashMap<EntityKey, usize> = HashMap::new();
+
+        // Datelines and bylines the cleaner cut from the text still name
+        // the outlet and the place the report is filed from
+        // (`إدلب- نورث برس`, `تشرين:`). Their entities have no mention
+        // (nothing in `text` to point at) and the lowest weight.
+        let mut unplaced: Vec<EntityKey> = Vec::new();
+        for r in article
+            .removed
+            .iter()
+            .filter(|r| r.kind == "dateline" || r.kind == "byline")
+        {
+            let mt = MatchText::new(&r.text);
+            let ws = words(mt.as_str());
+            let cands = self.matcher.candidates(mt.as_str(), &ws);
+            for f in self.find(mt.as_str(), &ws, &cands, &article_entities, true) {
+                if matches!(f.key, EntityKey::Kb(_)) && !unplaced.contains(&f.key) {
+                    unplaced.push(f.key);
+                }
+            }
+        }
+        if let Some(outlet) = article.outlet.as_deref() {
+            if let Some(&i) = self.outlets.get(&outlet.trim().to_lowercase()) {
+                if !unplaced.contains(&EntityKey::Kb(i)) {
+                    unplaced.push(EntityKey::Kb(i));
+                }
+            }
+        }
         let sources = [
             (&title_found, &title, &article.title, true),
             (&body_found, &body, &article.text, false),
@@ -200,6 +247,12 @@ impl Tagger {
                     in_title,
                 });
                 e.2 += weight;
+            }
+        }
+        for key in unplaced {
+            if !slot.contains_key(&key) {
+                slot.insert(key.clone(), entities.len());
+                entities.push((key.clone(), self.new_entity(&key, ""), UNPLACED_WEIGHT));
             }
         }
         let max = entities.iter().map(|e| e.2).fold(0.0, f64::max);
@@ -297,6 +350,7 @@ impl Tagger {
         words: &[Word],
         cands: &[Candidate],
         article_entities: &HashSet<u32>,
+        in_dateline: bool,
     ) -> Vec<Found> {
         let mut bare_positions: HashMap<u32, Vec<usize>> = HashMap::new();
         for c in cands {
@@ -316,6 +370,7 @@ impl Tagger {
             words,
             article_entities,
             bare_positions: &bare_positions,
+            in_dateline,
         };
         let mut found: Vec<Found> = Vec::new();
         let mut pending: Vec<&Candidate> = Vec::new();
@@ -334,12 +389,33 @@ impl Tagger {
 
         // Discovered names: a KB alias becomes its KB entity.
         let mut discovered: Vec<Found> = Vec::new();
-        for d in discover(text, words, &self.rules) {
+        for mut d in discover(text, words, &self.rules) {
+            // `حي X`, `جبل X` where X is a known place: that place.
+            if d.name_start > d.start && d.entity_type == EntityType::Location {
+                let tail = match_key(&text[d.name_start..d.end]);
+                let is_place = self.matcher.lookup(&tail).map_or(false, |ts| {
+                    ts.iter().any(|t| {
+                        self.kb.entities[t.entity as usize].entity_type == EntityType::Location
+                    })
+                });
+                if is_place {
+                    d.start = d.name_start;
+                    d.first_word = words.partition_point(|w| w.end <= d.start);
+                }
+            }
             let key = match_key(&text[d.start..d.end]);
             if key.chars().count() < 2 {
                 continue;
             }
-            match self.matcher.lookup(&key) {
+            // A key that is only a weak alias of another type (`المشهد` the
+            // channel, found after `أحياء`) does not stop discovery.
+            let kb_targets = self.matcher.lookup(&key).filter(|targets| {
+                targets.iter().any(|t| {
+                    t.rule != ContextRule::Cue
+                        || self.kb.entities[t.entity as usize].entity_type == d.entity_type
+                })
+            });
+            match kb_targets {
                 Some(targets) => {
                     let same: Vec<Target> = targets
                         .iter()
@@ -402,13 +478,25 @@ impl Tagger {
             }
         }
 
-        // A discovered name that overlaps a KB name of its type is that name
-        // with extra words (`لواء القدس الفلسطيني`): the KB name wins.
+        // A discovered name that overlaps a KB name is usually that name
+        // with extra words (`لواء القدس الفلسطيني`) or a misreading; the KB
+        // name wins. Two exceptions keep the discovered name: it extends a
+        // KB name of its type to the left (`تل أم حوران` around `حوران`),
+        // or the KB name is a country adjective inside it (`أبو فراس
+        // السوري`).
         discovered.retain(|d| {
             let ty = self.key_type(&d.key);
-            !found
+            found
                 .iter()
-                .any(|f| f.start < d.end && d.start < f.end && self.key_type(&f.key) == ty)
+                .filter(|f| f.start < d.end && d.start < f.end)
+                .all(|f| {
+                    let inside = d.start <= f.start
+                        && f.end <= d.end
+                        && (d.end - d.start) > (f.end - f.start);
+                    let fty = self.key_type(&f.key);
+                    (inside && f.start > d.start && (fty == ty || fty == EntityType::Location))
+                        || (inside && f.adjective && fty == EntityType::State)
+                })
         });
         found.extend(discovered);
 

@@ -295,6 +295,9 @@ pub struct Context<'a> {
     /// For each entity matched bare: the word indexes of its mentions in
     /// this text.
     pub bare_positions: &'a HashMap<u32, Vec<usize>>,
+    /// The text is a dateline the cleaner removed: a place at its start is
+    /// where the report was filed from.
+    pub in_dateline: bool,
 }
 
 impl<'a> Context<'a> {
@@ -391,12 +394,33 @@ impl<'a> Context<'a> {
         false
     }
 
-    fn weak_cue(&self, c: &Candidate) -> bool {
+    /// An apposition after the name says it is a place:
+    /// `جسرين، البلدة الواقعة…`, `الركابية، وهي قرية…`.
+    fn appositive_place(&self, c: &Candidate) -> bool {
+        let mut j = c.last_word + 1;
+        if j >= self.words.len() || self.words[j].sentence != self.words[c.last_word].sentence {
+            return false;
+        }
+        let gap = &self.text[self.words[j - 1].end..self.words[j].start];
+        if !gap.contains('،') && !gap.contains(',') {
+            return false;
+        }
+        if matches!(self.word(j), "وهي" | "وهو" | "هي" | "هو") {
+            j += 1;
+            if j >= self.words.len() {
+                return false;
+            }
+        }
+        self.rules.in_set(&self.rules.place_nouns, self.word(j))
+    }
+
+    fn weak_cue(&self, c: &Candidate, ty: EntityType) -> bool {
         self.quoted(c)
             || self.dateline(c)
-            || self
-                .prev_word(c)
-                .map_or(false, |p| self.rules.in_set(&self.rules.weak_alias_cues, p))
+            || match (self.prev_word(c), self.rules.weak_alias_cues.get(&ty)) {
+                (Some(p), Some(cues)) => self.rules.in_set(cues, p),
+                _ => false,
+            }
     }
 
     /// Does the context allow this target here?
@@ -414,16 +438,32 @@ impl<'a> Context<'a> {
         }
         match rule {
             ContextRule::Bare => true,
-            ContextRule::Cue => self.weak_cue(c),
+            ContextRule::Cue => self.weak_cue(c, e.entity_type),
+            _ if self
+                .rules
+                .generic_place_words
+                .contains(&self.text[c.start..c.end]) =>
+            {
+                // `وسط المدينة` is the city just named, not the village
+                // `المدينة`: only `قرية المدينة` names the village.
+                self.prev_word(c).map_or(false, |p| {
+                    self.rules.in_set(&self.rules.place_nouns, p)
+                        && !self.rules.in_set(&self.rules.directions, p)
+                })
+            }
             ContextRule::Strict => {
                 self.place_noun_before(c)
                     || self.hashtag(c)
+                    || self.appositive_place(c)
+                    || (self.in_dateline && self.dateline(c))
                     || self.parent_nearby(c, t.entity, 0, 4)
             }
             ContextRule::Place => {
                 let multiword = c.first_word != c.last_word;
                 self.place_noun_before(c)
                     || self.hashtag(c)
+                    || self.appositive_place(c)
+                    || (self.in_dateline && self.dateline(c))
                     || self.parent_nearby(c, t.entity, 6, 8)
                     || (multiword && self.preposition_before(c))
             }

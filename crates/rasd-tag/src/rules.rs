@@ -22,7 +22,11 @@ struct RawRules {
     #[serde(default)]
     place_prepositions: Vec<String>,
     #[serde(default)]
-    weak_alias_cues: Vec<String>,
+    weak_alias_cues: HashMap<String, serde_json::Value>,
+    #[serde(default)]
+    generic_place_words: Vec<String>,
+    #[serde(default)]
+    directions: Vec<String>,
     #[serde(default)]
     currency_words: Vec<String>,
     #[serde(default)]
@@ -57,6 +61,8 @@ struct RawDiscoveryRule {
     #[serde(default)]
     list: bool,
     #[serde(default)]
+    latin_ok: bool,
+    #[serde(default)]
     skip_after_trigger: Vec<String>,
     #[serde(default = "default_max_words")]
     max_words: usize,
@@ -84,6 +90,9 @@ pub struct DiscoveryRule {
     pub name_like: bool,
     /// Coordinated names after a plural noun (`قرى X وY`) are all taken.
     pub list: bool,
+    /// A `quoted_only` rule still takes an unquoted name in Latin script or
+    /// with digits (`منصة SY24`).
+    pub latin_ok: bool,
     /// Words allowed between the trigger and the name (`العميد الركن X`).
     pub skip_after_trigger: HashSet<String>,
     pub max_words: usize,
@@ -96,7 +105,13 @@ pub struct Rules {
     pub proclitics: Vec<String>,
     pub place_nouns: HashSet<String>,
     pub place_prepositions: HashSet<String>,
-    pub weak_alias_cues: HashSet<String>,
+    /// Cue words that allow a weak alias of an entity of that type.
+    pub weak_alias_cues: HashMap<EntityType, HashSet<String>>,
+    /// Nouns that refer back to a place (`المدينة`): a village of that
+    /// name needs a place noun right before it.
+    pub generic_place_words: HashSet<String>,
+    /// Direction words (`شرق`), also in `place_nouns`.
+    pub directions: HashSet<String>,
     pub currency_words: HashSet<String>,
     pub common_words: HashSet<String>,
     pub stop_words: HashSet<String>,
@@ -118,6 +133,27 @@ fn keys(words: &[String]) -> HashSet<String> {
         .collect()
 }
 
+/// `{"TYPE": [words], "_doc": "..."}` → normalized sets per type.
+fn typed_lists(m: &HashMap<String, serde_json::Value>) -> HashMap<EntityType, HashSet<String>> {
+    let mut out: HashMap<EntityType, HashSet<String>> = HashMap::new();
+    for (ty, words) in m {
+        let Ok(ty) = serde_json::from_value::<EntityType>(serde_json::Value::String(ty.clone()))
+        else {
+            continue; // `_doc`
+        };
+        if let Some(arr) = words.as_array() {
+            let set = out.entry(ty).or_default();
+            for w in arr.iter().filter_map(|w| w.as_str()) {
+                let k = match_key(w);
+                if !k.is_empty() {
+                    set.insert(k);
+                }
+            }
+        }
+    }
+    out
+}
+
 impl Rules {
     pub fn parse(src: &str) -> Result<Rules, String> {
         let raw: RawRules = serde_json::from_str(src).map_err(|e| format!("triggers.json: {e}"))?;
@@ -127,7 +163,9 @@ impl Rules {
             proclitics,
             place_nouns: keys(&raw.place_nouns),
             place_prepositions: keys(&raw.place_prepositions),
-            weak_alias_cues: keys(&raw.weak_alias_cues),
+            weak_alias_cues: typed_lists(&raw.weak_alias_cues),
+            generic_place_words: keys(&raw.generic_place_words),
+            directions: keys(&raw.directions),
             currency_words: keys(&raw.currency_words),
             common_words: keys(&raw.common_words),
             stop_words: keys(&raw.stop_words),
@@ -154,19 +192,14 @@ impl Rules {
                 person_name: r.person_name,
                 name_like: r.name_like,
                 list: r.list,
+                latin_ok: r.latin_ok,
                 skip_after_trigger: keys(&r.skip_after_trigger),
                 max_words: r.max_words.clamp(1, 6),
             });
         }
-        for (ty, words) in raw.quoted_heads {
-            let ty: EntityType = match serde_json::from_value(serde_json::Value::String(ty)) {
-                Ok(t) => t,
-                Err(_) => continue, // `_doc`
-            };
-            if let Some(arr) = words.as_array() {
-                for w in arr.iter().filter_map(|w| w.as_str()) {
-                    rules.quoted_heads.insert(match_key(w), ty);
-                }
+        for (ty, words) in typed_lists(&raw.quoted_heads) {
+            for w in words {
+                rules.quoted_heads.insert(w, ty);
             }
         }
         Ok(rules)
