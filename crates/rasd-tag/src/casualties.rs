@@ -219,6 +219,10 @@ fn split_words(s: &str) -> Vec<String> {
 /// `سيدتان`، `سيدتين`. Sound-plural nouns get only the `ان` form, since
 /// their `ين` form is the plural (`مدنيين`).
 fn derived_duals(folded_singular: &str, sound_plural: bool) -> Vec<String> {
+    // Two-letter nouns (`أم`، `جد`) would make common words (`أمين`، `جدين`).
+    if folded_singular.chars().count() < 3 {
+        return vec![];
+    }
     let stem = match folded_singular.strip_suffix('ه') {
         Some(s) => format!("{s}ت"),
         None => folded_singular.to_string(),
