@@ -99,6 +99,9 @@ pub(crate) struct Lexicon {
     breakdown: HashSet<String>,
     blockers: HashSet<String>,
     blockers_after: HashSet<String>,
+    /// Paragraph openings of earlier or separate incidents, as word
+    /// sequences.
+    background_markers: Vec<Vec<String>>,
     follow_ok: HashSet<String>,
     name_cues: HashSet<String>,
     not_adjectives: HashSet<String>,
@@ -113,6 +116,11 @@ pub(crate) struct Lexicon {
 #[derive(Deserialize)]
 struct WordsJson {
     words: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct PhrasesJson {
+    phrases: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -185,6 +193,7 @@ struct LexiconJson {
     breakdown_words: Vec<String>,
     blockers_before: WordsJson,
     context_blockers_after: WordsJson,
+    background_markers: PhrasesJson,
     follow_ok: WordsJson,
     name_cues: WordsJson,
     triggers: TriggersJson,
@@ -250,6 +259,13 @@ impl Lexicon {
             breakdown: fold_set(&j.breakdown_words),
             blockers: fold_set(&j.blockers_before.words),
             blockers_after: fold_set(&j.context_blockers_after.words),
+            background_markers: j
+                .background_markers
+                .phrases
+                .iter()
+                .map(|p| split_words(p))
+                .filter(|p| !p.is_empty())
+                .collect(),
             follow_ok: fold_set(&j.follow_ok.words),
             name_cues: fold_set(&j.name_cues.words),
             not_adjectives: fold_set(&j.not_adjectives),
@@ -465,6 +481,9 @@ struct Statement {
     generic: bool,
     marker: bool,
     seg: usize,
+    /// Set to the paragraph for statements in a background paragraph: they
+    /// merge only with statements of the same paragraph.
+    scope: Option<usize>,
 }
 
 struct Extractor<'a> {
@@ -474,6 +493,8 @@ struct Extractor<'a> {
     seg: Vec<usize>,
     consumed: Vec<bool>,
     out: Vec<Statement>,
+    /// For each token: its paragraph when that paragraph is background.
+    background_scope: Vec<Option<usize>>,
 }
 
 /// Word candidates after stripping proclitics: the word itself, without
@@ -942,6 +963,14 @@ impl<'a> Extractor<'a> {
         None
     }
 
+    /// Whether a folded word is a count noun (`قتيل`).
+    fn noun_at_word_is_count(&self, w: &str) -> bool {
+        self.lex
+            .nouns
+            .get(w)
+            .is_some_and(|fs| fs.iter().any(|f| f.count_kind.is_some()))
+    }
+
     fn blocked(&self, i: usize) -> bool {
         match self.prev_word(i) {
             Some(p) => self.lex.blockers.contains(p) || self.lex.breakdown.contains(p),
@@ -1030,6 +1059,7 @@ impl<'a> Extractor<'a> {
             generic: p.generic,
             marker: p.marker,
             seg: self.seg.get(first).copied().unwrap_or(0),
+            scope: self.background_scope.get(first).copied().flatten(),
         }
     }
 
@@ -1041,25 +1071,53 @@ impl<'a> Extractor<'a> {
         if self.blocked(i) || !self.span_free(i, t_end) {
             return false;
         }
-        for &e in &entries {
-            let entry = self.lex.entries[e].clone();
-            // Joint counts: `مقتل وجرح 10`، `مقتل وإصابة 10`.
-            let mut joint = None;
-            let mut start = t_end;
-            if let Some((other, o_end)) = self.trigger_at(t_end, true) {
-                if let Some(k2) = other.iter().find_map(|&o| {
-                    let oe = &self.lex.entries[o];
-                    (oe.after && oe.kind.is_some() && oe.kind != entry.kind).then_some(oe.kind)
-                }) {
-                    joint = k2;
-                    start = o_end;
+        // Joint counts: `مقتل وجرح 10`، `مقتل وإصابة 10`.
+        let joint = self.trigger_at(t_end, true).and_then(|(other, o_end)| {
+            other.iter().find_map(|&o| {
+                let oe = &self.lex.entries[o];
+                (oe.after && oe.kind.is_some()).then_some((oe.kind?, o_end))
+            })
+        });
+        if let Some((k2, o_end)) = joint {
+            // `قُتلوا وأصيب 90 آخرون`: a verb whose subject came before.
+            for &e in &entries {
+                let entry = self.lex.entries[e].clone();
+                if entry.before && entry.kind != Some(k2) && self.before_trigger(i, t_end, &entry) {
+                    return true;
                 }
             }
-            // `قُتلوا وأصيب 90 آخرون`: a verb whose subject came before is
-            // not a joint count.
-            if joint.is_some() && entry.before && self.before_trigger(i, t_end, &entry) {
-                return true;
+            // One count shared by both: a plural that is not `آخرين`
+            // (`قتل وأصيب طفل آخر` is two statements).
+            let ctx = PhraseCtx {
+                kind: None,
+                numeric_only: false,
+            };
+            let kind = entries.iter().find_map(|&e| {
+                let entry = &self.lex.entries[e];
+                (entry.after && entry.kind.is_some() && entry.kind != Some(k2))
+                    .then_some(entry.kind?)
+            });
+            if let (Some(kind), Some(p)) = (kind, self.phrase(o_end, ctx)) {
+                let last = p.end.saturating_sub(1);
+                if p.count >= 2
+                    && !p.marker
+                    && self.same_seg(i, last)
+                    && self.span_free(i, last + 1)
+                {
+                    let s = self.statement(kind, &p, i, last, true);
+                    self.emit(s);
+                    let s2 = self.statement(k2, &p, i, last, true);
+                    if !self.disease_after(s2.last) {
+                        self.out.push(s2);
+                    }
+                    return true;
+                }
             }
+            return false;
+        }
+        for &e in &entries {
+            let entry = self.lex.entries[e].clone();
+            let mut start = t_end;
             if entry.after {
                 for g in &entry.gap {
                     if self.w.seq_at(start, g, false) {
@@ -1090,20 +1148,14 @@ impl<'a> Extractor<'a> {
                             && self.same_seg(i, p.end.saturating_sub(1))
                             && self.span_free(i, last + 1)
                         {
-                            let s = self.statement(kind, &p, i, last, joint.is_some());
+                            let s = self.statement(kind, &p, i, last, false);
                             self.emit(s);
-                            if let Some(k2) = joint {
-                                let s2 = self.statement(k2, &p, i, last, true);
-                                if !self.disease_after(s2.last) {
-                                    self.out.push(s2);
-                                }
-                            }
                             return true;
                         }
                     }
                 }
             }
-            if entry.before && joint.is_none() && self.before_trigger(i, t_end, &entry) {
+            if entry.before && self.before_trigger(i, t_end, &entry) {
                 return true;
             }
         }
@@ -1228,6 +1280,20 @@ impl<'a> Extractor<'a> {
         if matches!(kind, CasualtyKind::Captured | CasualtyKind::Arrested) {
             return false;
         }
+        // `بين قتيل وجريح` without a count of its own: a joint description.
+        if p.count == 1
+            && self
+                .prev_word(i)
+                .is_some_and(|w| self.noun_at_word_is_count(w))
+        {
+            let before = self.w.toks[..i]
+                .iter()
+                .rposition(|t| t.is_word())
+                .unwrap_or(0);
+            if self.prev_word(before) == Some("بين") {
+                return false;
+            }
+        }
         // A definite singular (`القتيل`) refers back to a count already given.
         if p.count == 1 && p.generic && self.word(i).is_some_and(|w| w.starts_with("ال")) {
             return false;
@@ -1326,7 +1392,9 @@ pub fn extract_casualties(text: &str, sentences: &[Span]) -> Vec<Casualty> {
         seg,
         consumed: vec![false; toks.len()],
         out: Vec::new(),
+        background_scope: vec![],
     };
+    ex.background_scope = background_scopes(&ex);
     // Words that contain a trigger or a count noun (a match never spans
     // two words: the needles are letters only and words are separated by
     // other characters).
@@ -1404,6 +1472,42 @@ pub fn extract_casualties(text: &str, sentences: &[Span]) -> Vec<Casualty> {
         .collect()
 }
 
+/// The paragraph of each token when its paragraph opens with a background
+/// marker (`وكان ...`، `وقبل أيام`، `وفي سياق منفصل`).
+fn background_scopes(ex: &Extractor) -> Vec<Option<usize>> {
+    let toks = ex.w.toks;
+    let mut out = Vec::with_capacity(toks.len());
+    let mut par = 0;
+    let mut at_start = true;
+    let mut background = false;
+    for (k, t) in toks.iter().enumerate() {
+        if t.class == TokClass::HardBreak && t.text(ex.w.norm) == "\n" {
+            par += 1;
+            at_start = true;
+            background = false;
+            out.push(None);
+            continue;
+        }
+        if at_start && t.is_word() {
+            at_start = false;
+            background = ex.lex.background_markers.iter().any(|m| {
+                let first = t.text(ex.w.norm);
+                let first = first
+                    .strip_prefix(['و', 'ف'])
+                    .filter(|r| r.chars().count() >= 2)
+                    .unwrap_or(first);
+                first == m[0]
+                    && m[1..]
+                        .iter()
+                        .enumerate()
+                        .all(|(j, w)| ex.word(k + 1 + j) == Some(w.as_str()))
+            });
+        }
+        out.push(background.then_some(par));
+    }
+    out
+}
+
 /// Drop repeated statements of the same incident (see the module docs).
 fn dedupe(stmts: &[Statement]) -> Vec<Statement> {
     let mut kept: Vec<Statement> = Vec::new();
@@ -1415,6 +1519,7 @@ fn dedupe(stmts: &[Statement]) -> Vec<Statement> {
         let dup = !further
             && kept.iter().any(|k| {
                 k.kind == s.kind
+                    && k.scope == s.scope
                     && k.count == s.count
                     && k.approximate == s.approximate
                     && !(s.count == 1
