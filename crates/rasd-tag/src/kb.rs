@@ -103,8 +103,14 @@ pub struct KbEntity {
 pub struct Kb {
     pub entities: Vec<KbEntity>,
     index: HashMap<String, usize>,
+    /// Ids merged into another entity (a district named like its
+    /// governorate, a town named like its admin unit) → that entity's id.
+    merged: HashMap<String, String>,
     /// Community names that are also common words (`stopwords.json`).
     pub common_words: HashSet<String>,
+    /// Words that are never place names (`never_places` of
+    /// `stopwords.json`): dataset places lose these aliases.
+    pub never_places: HashSet<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -241,7 +247,9 @@ impl Kb {
     pub fn load_with_common_words(extra: &HashSet<String>) -> Result<Kb, String> {
         let mut kb = Kb::default();
         if let Some(src) = STOPWORDS_JSON {
-            kb.common_words = parse_stopwords(src)?;
+            let (context, never) = parse_stopwords(src)?;
+            kb.common_words = context;
+            kb.never_places = never;
         }
         kb.common_words.extend(extra.iter().cloned());
         kb.load_admin_and_communities()?;
@@ -261,6 +269,24 @@ impl Kb {
             .enumerate()
             .map(|(i, e)| (e.id.clone(), i))
             .collect();
+        for (from, to) in &self.merged {
+            if let Some(&i) = self.index.get(to) {
+                self.index.entry(from.clone()).or_insert(i);
+            }
+        }
+        // Parents that name a merged id point at the surviving entity.
+        for i in 0..self.entities.len() {
+            if let Some(p) = self.entities[i].parent.clone() {
+                if let Some(to) = self.merged.get(&p) {
+                    self.entities[i].parent = Some(to.clone());
+                }
+            }
+        }
+    }
+
+    /// The id an entity was merged into, if `id` is a merged id.
+    pub fn merged_into(&self, id: &str) -> Option<&str> {
+        self.merged.get(id).map(String::as_str)
     }
 
     pub fn get(&self, id: &str) -> Option<&KbEntity> {
@@ -439,6 +465,10 @@ impl Kb {
                     self.entities[idx].push_alias(n, rule);
                 }
                 rep.insert(u.id.clone(), idx);
+                if self.entities[idx].id != u.id {
+                    self.merged
+                        .insert(u.id.clone(), self.entities[idx].id.clone());
+                }
                 if let Some(p) = u.external_ids.get("ochaPcode").and_then(|v| v.as_str()) {
                     by_pcode.insert(p.to_string(), idx);
                 }
@@ -477,6 +507,8 @@ impl Kb {
                 Some(a) => {
                     // The town itself: its point is more precise than the
                     // admin unit's centroid. The first town merged wins.
+                    self.merged
+                        .insert(c.pcode.clone(), self.entities[a].id.clone());
                     if merged_towns.insert(a) {
                         let e = &mut self.entities[a];
                         e.lat = Some(c.lat);
@@ -510,8 +542,10 @@ impl Kb {
                 }
             }
         }
-        // Place names that are also common words need a place noun.
+        // Place names that are also common words need a place noun; words
+        // that are never places are no dataset place's alias.
         for e in &mut self.entities {
+            e.aliases.retain(|a| !self.never_places.contains(&a.key));
             for a in &mut e.aliases {
                 if self.common_words.contains(&a.key) && a.rule < ContextRule::Strict {
                     a.rule = ContextRule::Strict;
@@ -522,43 +556,53 @@ impl Kb {
     }
 }
 
-/// `stopwords.json`: a JSON array of strings, or of objects with a `name`
-/// / `name_ar` / `word` field; returns match keys.
-pub fn parse_stopwords(src: &str) -> Result<HashSet<String>, String> {
+/// Keys of a list of strings (or of objects with a `name` / `name_ar` /
+/// `word` field).
+fn string_keys(items: &[Value]) -> HashSet<String> {
+    let mut out = HashSet::new();
+    for it in items {
+        let texts: Vec<&str> = match it {
+            Value::String(s) => vec![s.as_str()],
+            Value::Object(o) => ["name", "name_ar", "word", "text"]
+                .iter()
+                .filter_map(|f| o.get(*f).and_then(|v| v.as_str()))
+                .collect(),
+            _ => vec![],
+        };
+        for t in texts {
+            let k = match_key(t);
+            if !k.is_empty() {
+                out.insert(k);
+            }
+        }
+    }
+    out
+}
+
+/// `stopwords.json`: either a plain list (names needing context) or an
+/// object whose `never_places` list holds words that are never place names
+/// and whose other lists hold names needing context. Returns (needing
+/// context, never places) as match keys.
+pub fn parse_stopwords(src: &str) -> Result<(HashSet<String>, HashSet<String>), String> {
     if src.trim().is_empty() {
-        return Ok(HashSet::new());
+        return Ok(Default::default());
     }
     let v: Value = serde_json::from_str(src).map_err(|e| format!("stopwords.json: {e}"))?;
-    let mut out = HashSet::new();
-    let mut push = |s: &str| {
-        let k = match_key(s);
-        if !k.is_empty() {
-            out.insert(k);
-        }
-    };
-    let items: Vec<Value> = match v {
-        Value::Array(a) => a,
-        Value::Object(o) => o
-            .into_iter()
-            .flat_map(|(_, v)| match v {
-                Value::Array(a) => a,
-                other => vec![other],
-            })
-            .collect(),
-        _ => vec![],
-    };
-    for it in items {
-        match it {
-            Value::String(s) => push(&s),
-            Value::Object(o) => {
-                for f in ["name", "name_ar", "word", "text"] {
-                    if let Some(s) = o.get(f).and_then(|v| v.as_str()) {
-                        push(s);
-                    }
+    match v {
+        Value::Array(a) => Ok((string_keys(&a), HashSet::new())),
+        Value::Object(o) => {
+            let mut context = HashSet::new();
+            let mut never = HashSet::new();
+            for (k, v) in o {
+                let Value::Array(a) = v else { continue };
+                if k.contains("never") {
+                    never.extend(string_keys(&a));
+                } else {
+                    context.extend(string_keys(&a));
                 }
             }
-            _ => {}
+            Ok((context, never))
         }
+        _ => Err("stopwords.json: expected a list or an object of lists".into()),
     }
-    Ok(out)
 }

@@ -527,7 +527,11 @@ impl Tagger {
             }
             let prev_word =
                 &text[words[kept[i].first_word - 1].start..words[kept[i].first_word - 1].end];
-            let tight = words[kept[i].first_word].tight_before;
+            // Only spaces or quotes between (`“حزب الله” العراقي`).
+            let fw = kept[i].first_word;
+            let tight = text[words[fw - 1].end..words[fw].start]
+                .chars()
+                .all(|c| c == ' ' || c == '"');
             if tight && self.rules.in_set(&self.rules.currency_words, prev_word) {
                 drop[i] = true;
                 continue;

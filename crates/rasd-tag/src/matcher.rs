@@ -258,24 +258,32 @@ impl Matcher {
                 self.walk(hay, w.start + clitic_len, &mut found);
                 for &(end, pid) in &found {
                     let p = &self.patterns[pid];
-                    let mut targets: Vec<Target> = p.full.clone();
-                    if lam {
-                        targets.extend(p.after_lam.iter().copied());
-                    }
-                    if targets.is_empty() {
-                        continue;
-                    }
                     let Some(&last_word) = word_at_end.get(&end) else {
                         continue;
                     };
-                    out.push(Candidate {
-                        start: w.start + clitic_len,
-                        end,
-                        first_word: wi,
-                        last_word,
-                        clitic_len,
-                        targets,
-                    });
+                    if !p.full.is_empty() {
+                        out.push(Candidate {
+                            start: w.start + clitic_len,
+                            end,
+                            first_word: wi,
+                            last_word,
+                            clitic_len,
+                            targets: p.full.clone(),
+                        });
+                    }
+                    // `للنظام`: the preposition's lam stands for the article,
+                    // so the mention starts at it.
+                    if lam && !p.after_lam.is_empty() {
+                        let l = 'ل'.len_utf8();
+                        out.push(Candidate {
+                            start: w.start + clitic_len - l,
+                            end,
+                            first_word: wi,
+                            last_word,
+                            clitic_len: clitic_len - l,
+                            targets: p.after_lam.clone(),
+                        });
+                    }
                 }
             }
         }

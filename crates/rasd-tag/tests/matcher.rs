@@ -1,0 +1,310 @@
+//! Matcher behaviour on small texts with the real knowledge base: clitics,
+//! hashtags, overlapping names, adjectives, weak aliases, villages that
+//! need context, discovery, title mentions and victims.
+
+use std::sync::OnceLock;
+
+use rasd_model::{CleanArticle, EntitySource, EntityType, TaggedArticle, TaggedEntity};
+use rasd_tag::Tagger;
+
+fn tagger() -> &'static Tagger {
+    static T: OnceLock<Tagger> = OnceLock::new();
+    T.get_or_init(|| Tagger::load_default().expect("KB loads"))
+}
+
+fn article(title: &str, text: &str) -> CleanArticle {
+    let mut a = CleanArticle::new("t", title, text);
+    a.lang = "ar".into();
+    a.lang_confidence = 1.0;
+    a.sentences = rasd_text::sentences(text);
+    a
+}
+
+fn tag(text: &str) -> TaggedArticle {
+    tagger().process(&article("", text))
+}
+
+fn find<'a>(t: &'a TaggedArticle, id: &str) -> Option<&'a TaggedEntity> {
+    t.entities.iter().find(|e| e.id == id)
+}
+
+fn ids(t: &TaggedArticle) -> Vec<String> {
+    t.entities.iter().map(|e| e.id.clone()).collect()
+}
+
+fn has_type(t: &TaggedArticle, ty: EntityType) -> bool {
+    t.entities.iter().any(|e| e.entity_type == ty)
+}
+
+/// Every mention's text equals its slice of the text.
+fn check_spans(t: &TaggedArticle) {
+    for e in &t.entities {
+        for m in &e.mentions {
+            let src = if m.in_title {
+                &t.article.title
+            } else {
+                &t.article.text
+            };
+            assert_eq!(&src[m.start..m.end], m.text, "{}", e.id);
+        }
+    }
+}
+
+#[test]
+fn proclitics_are_not_part_of_the_name() {
+    let t = tag("اشتباكات بين قسد وداعش، وبالنظام السوري ولداعش خلايا.");
+    check_spans(&t);
+    let isis = find(&t, "ag:isis").expect("داعش found");
+    let texts: Vec<&str> = isis.mentions.iter().map(|m| m.text.as_str()).collect();
+    assert_eq!(texts, vec!["داعش", "داعش"]);
+    let gov = find(&t, "state:syrian-government").expect("النظام السوري found");
+    assert_eq!(gov.mentions[0].text, "النظام السوري");
+}
+
+#[test]
+fn lam_fused_article_is_matched() {
+    // ل + النظام is written للنظام.
+    let t = tag("قصف مدفعي تابع للنظام السوري على القرية.");
+    check_spans(&t);
+    let gov = find(&t, "state:syrian-government").expect("للنظام السوري");
+    assert_eq!(gov.mentions[0].text, "للنظام السوري");
+}
+
+#[test]
+fn a_proclitic_letter_inside_a_word_is_not_stripped() {
+    // `لبنان` is not `ل + بنان` (the subdistrict بنان in Aleppo).
+    let t = tag("عاد اللاجئون من لبنان أمس.");
+    assert!(
+        !t.entities.iter().any(|e| e.name_ar == "بنان"),
+        "{:?}",
+        ids(&t)
+    );
+}
+
+#[test]
+fn hashtags_name_what_they_spell() {
+    let t = tag("انفجار جديد #دير_الزور");
+    check_spans(&t);
+    let e = find(&t, "sy-deir-ez-zor").expect("hashtag place");
+    assert_eq!(e.mentions[0].text, "دير_الزور");
+}
+
+#[test]
+fn overlapping_names_resolve_longest_first() {
+    let t = tag("هاجم لواء القدس مواقع قرب مقر فيلق القدس، بينما زار وفد مدينة القدس.");
+    check_spans(&t);
+    let liwa = find(&t, "ag:liwa-al-quds").expect("لواء القدس");
+    assert_eq!(liwa.mentions.len(), 1);
+    assert_eq!(liwa.mentions[0].text, "لواء القدس");
+    let force = find(&t, "ag:quds-force").expect("فيلق القدس");
+    assert_eq!(force.mentions[0].text, "فيلق القدس");
+    // Neither group swallowed the other's words.
+    assert!(liwa.mentions[0].end <= force.mentions[0].start);
+}
+
+#[test]
+fn descriptive_prefixes_stay_out_of_the_name() {
+    let t = tag("تعرضت ميليشيا \"لواء القدس\" لهجوم، وكذلك مليشيا لواء القدس.");
+    check_spans(&t);
+    let liwa = find(&t, "ag:liwa-al-quds").unwrap();
+    assert_eq!(liwa.count, 2);
+    assert!(liwa.mentions.iter().all(|m| m.text == "لواء القدس"));
+}
+
+#[test]
+fn country_adjectives_name_the_country() {
+    let t = tag("وصلت القوات الروسية إلى المطار، بينما انسحبت الميليشيات الإيرانية.");
+    check_spans(&t);
+    assert!(find(&t, "state:russia").is_some(), "{:?}", ids(&t));
+    assert!(find(&t, "state:iran").is_some(), "{:?}", ids(&t));
+}
+
+#[test]
+fn an_adjective_in_a_group_name_adds_no_country() {
+    let t = tag("قُتل عنصران من حزب الله العراقي في البادية.");
+    assert!(find(&t, "ag:kataib-hezbollah").is_some(), "{:?}", ids(&t));
+    assert!(find(&t, "state:iraq").is_none(), "{:?}", ids(&t));
+    // The same adjective alone does name the country.
+    let t = tag("عبرت الشاحنات الحدود العراقي والسوري.");
+    let t2 = tag("قال مسؤول عراقي إن الجيش العراقي مستعد.");
+    assert!(
+        find(&t2, "state:iraq").is_some(),
+        "{:?} / {:?}",
+        ids(&t),
+        ids(&t2)
+    );
+}
+
+#[test]
+fn currencies_name_no_country() {
+    let t = tag("بلغ سعر الكيلو خمسة آلاف ليرة سورية.");
+    assert!(find(&t, "state:syria").is_none(), "{:?}", ids(&t));
+}
+
+#[test]
+fn weak_aliases_need_a_cue() {
+    // `الحرة` (Alhurra) is also "the free".
+    let t = tag("افتتحت المنطقة الحرة أبوابها.");
+    assert!(find(&t, "media:alhurra").is_none(), "{:?}", ids(&t));
+    let t = tag("قال المرصد لقناة الحرة إن الضربة طالت اجتماعاً.");
+    assert!(find(&t, "media:alhurra").is_some(), "{:?}", ids(&t));
+    let t = tag("وفي تصريحات نقلتها (الحرة) الأمريكية قال المرصد.");
+    assert!(find(&t, "media:alhurra").is_some(), "{:?}", ids(&t));
+}
+
+#[test]
+fn villages_named_like_common_words_need_context() {
+    // `الثورة` is a village, and the revolution.
+    let bare = tag("منذ بداية الثورة عام 2011 تغير كل شيء.");
+    assert!(
+        !bare
+            .entities
+            .iter()
+            .any(|e| e.entity_type == EntityType::Location),
+        "{:?}",
+        ids(&bare)
+    );
+    let with_noun = tag("دخلت القوات قرية الثورة صباحاً.");
+    let loc = with_noun
+        .entities
+        .iter()
+        .find(|e| e.entity_type == EntityType::Location)
+        .expect("قرية الثورة is a place");
+    assert_eq!(loc.mentions[0].text, "الثورة");
+    assert_eq!(loc.source, EntitySource::Kb);
+}
+
+#[test]
+fn villages_need_a_place_noun_or_a_parent() {
+    // حزارين is a village of Idlib (subdistrict Kafr Nabl): bare it is not
+    // enough, with its parent or a place noun it is.
+    let bare = tag("حزارين");
+    assert!(!has_type(&bare, EntityType::Location), "{:?}", ids(&bare));
+    let parent = tag("نزح الأهالي من حزارين بريف إدلب الجنوبي.");
+    let e = parent
+        .entities
+        .iter()
+        .find(|e| e.name_ar == "حزارين")
+        .unwrap_or_else(|| panic!("{:?}", ids(&parent)));
+    assert_eq!(e.id, "C4056");
+    assert!(e.lat.is_some() && e.parent.is_some());
+    let noun = tag("قصفت الطائرات بلدة حزارين.");
+    assert!(
+        noun.entities.iter().any(|e| e.id == "C4056"),
+        "{:?}",
+        ids(&noun)
+    );
+    // Joined by `و` to a village accepted before it.
+    let list = tag("قصفت الطائرات قرية البارة وحزارين.");
+    assert!(
+        list.entities.iter().any(|e| e.id == "C4056"),
+        "{:?}",
+        ids(&list)
+    );
+}
+
+#[test]
+fn unknown_names_are_discovered_and_merged() {
+    let t = tag("سيطرت الفصائل على قرية زعفرانة الغربية، ثم عادت إلى قرية زعفرانة مساءً.");
+    check_spans(&t);
+    let d: Vec<&TaggedEntity> = t
+        .entities
+        .iter()
+        .filter(|e| e.source == EntitySource::Discovered)
+        .collect();
+    assert_eq!(d.len(), 1, "{:?}", ids(&t));
+    assert_eq!(d[0].entity_type, EntityType::Location);
+    assert_eq!(d[0].count, 2);
+    assert!(d[0].id.starts_with("disc:location:"));
+    assert_eq!(d[0].name_ar, "زعفرانة");
+}
+
+#[test]
+fn discovered_people_and_groups() {
+    let t = tag("اعتقلت الشرطة المدعو (محمد هيثم العكل) بعد اشتباك مع كتائب الفاروق الجديدة.");
+    check_spans(&t);
+    let person = t
+        .entities
+        .iter()
+        .find(|e| e.entity_type == EntityType::Person)
+        .expect("person");
+    assert_eq!(person.name_ar, "محمد هيثم العكل");
+    let group = t
+        .entities
+        .iter()
+        .find(|e| e.entity_type == EntityType::ArmedGroup)
+        .expect("group");
+    assert_eq!(group.name_ar, "كتائب الفاروق");
+}
+
+#[test]
+fn a_discovered_name_that_is_a_kb_alias_is_the_kb_entity() {
+    let t = tag("وصلت التعزيزات إلى مدينة البوكمال.");
+    assert!(
+        t.entities.iter().all(|e| e.source == EntitySource::Kb),
+        "{:?}",
+        ids(&t)
+    );
+    assert!(t.entities.iter().any(|e| e.name_ar == "البوكمال"));
+}
+
+#[test]
+fn title_mentions_are_marked_and_weigh_more() {
+    let a = article(
+        "غارة روسية على إدلب",
+        "قتل مدنيون في دمشق. وقصفت الطائرات إدلب.",
+    );
+    let t = tagger().process(&a);
+    check_spans(&t);
+    let idlib = t
+        .entities
+        .iter()
+        .find(|e| e.name_ar == "إدلب")
+        .expect("Idlib");
+    assert!(idlib.mentions.iter().any(|m| m.in_title));
+    assert!(idlib.mentions.iter().any(|m| !m.in_title));
+    let damascus = t
+        .entities
+        .iter()
+        .find(|e| e.name_ar == "دمشق")
+        .expect("Damascus");
+    assert!(idlib.salience > damascus.salience);
+    assert_eq!(idlib.salience, 1.0);
+}
+
+#[test]
+fn non_arabic_articles_pass_through_untagged() {
+    let mut a = article("", "Russian jets struck Idlib on Monday.");
+    a.lang = "en".into();
+    a.lang_confidence = 0.99;
+    let t = tagger().process(&a);
+    assert!(t.skipped.is_some());
+    assert!(t.entities.is_empty() && t.casualties.is_empty());
+    assert_eq!(t.article, a);
+}
+
+#[test]
+fn casualties_are_linked_to_the_group_named_with_them() {
+    let t = tag("أسفرت الغارة عن مقتل 28 عنصراً من داعش في ريف دير الزور.");
+    let c = t
+        .casualties
+        .iter()
+        .find(|c| c.count == 28)
+        .expect("the casualty module reports 28 killed");
+    assert_eq!(c.victim_entity.as_deref(), Some("ag:isis"));
+}
+
+#[test]
+fn kb_entities_carry_metadata() {
+    let t = tag("اشتباكات في دير الزور بين لواء القدس وداعش.");
+    let deir = find(&t, "sy-deir-ez-zor").unwrap();
+    assert!(deir.lat.is_some() && deir.lon.is_some());
+    assert_eq!(deir.coord_precision.as_deref(), Some("exact"));
+    assert_eq!(deir.name_en, "Deir ez-Zor");
+    let liwa = find(&t, "ag:liwa-al-quds").unwrap();
+    assert!(
+        liwa.affiliations.iter().any(|a| a == "state:russia"),
+        "{:?}",
+        liwa.affiliations
+    );
+}
