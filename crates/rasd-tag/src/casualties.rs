@@ -484,6 +484,9 @@ struct Statement {
     /// Set to the paragraph for statements in a background paragraph: they
     /// merge only with statements of the same paragraph.
     scope: Option<usize>,
+    /// A trigger of another kind comes earlier in the sentence, so `آخرين`
+    /// contrasts with its victims (`قتل 15 وأصيب 10 آخرين`).
+    contrast: bool,
 }
 
 struct Extractor<'a> {
@@ -697,6 +700,7 @@ impl<'a> Extractor<'a> {
             let mut k = c.end;
             let mut noun = None;
             let mut marker = false;
+            let mut nisba = false;
             if self.word(k) == Some("من") {
                 // `3 من عناصر ...`, `7 من قادته`: any word after `من`.
                 let mut n = k + 1;
@@ -716,9 +720,14 @@ impl<'a> Extractor<'a> {
             {
                 marker = true;
                 k += 1;
+            } else if self.is_adjective(k) {
+                // A nisba used as a noun: `15 سورياً`، `3 عراقيين`.
+                nisba = true;
+                k += 1;
             }
             if noun.is_none()
                 && !marker
+                && !nisba
                 && !ctx.numeric_only
                 && !c.approximate
                 && !self.bare_number_ok(c.value, k)
@@ -733,7 +742,7 @@ impl<'a> Extractor<'a> {
                 lemma: form.as_ref().map(|f| f.lemma),
                 generic: form.as_ref().is_none_or(|f| f.generic),
                 marker,
-                has_noun: form.is_some(),
+                has_noun: form.is_some() || nisba,
                 end: k,
             });
         }
@@ -1060,7 +1069,34 @@ impl<'a> Extractor<'a> {
             marker: p.marker,
             seg: self.seg.get(first).copied().unwrap_or(0),
             scope: self.background_scope.get(first).copied().flatten(),
+            contrast: p.marker && self.other_kind_before(kind, first),
         }
+    }
+
+    /// Whether a trigger or count noun of another kind comes before token
+    /// `first` in its sentence.
+    fn other_kind_before(&self, kind: CasualtyKind, first: usize) -> bool {
+        let mut k = first;
+        while k > 0 && self.same_seg(k - 1, first) {
+            k -= 1;
+            if !self.w.toks[k].is_word() {
+                continue;
+            }
+            if let Some((entries, _)) = self.trigger_at(k, false) {
+                if entries
+                    .iter()
+                    .any(|&e| self.lex.entries[e].kind != Some(kind))
+                {
+                    return true;
+                }
+            }
+            if let Some((f, _, _)) = self.noun_at(k, false) {
+                if f.count_kind.is_some_and(|c| c != kind) {
+                    return true;
+                }
+            }
+        }
+        false
     }
 
     /// Statements introduced by the trigger at `i`.
@@ -1278,6 +1314,15 @@ impl<'a> Extractor<'a> {
         // `20 معتقلاً`، `50 أسيراً` by themselves are as often releases and
         // exchanges as arrests: only a trigger makes them statements.
         if matches!(kind, CasualtyKind::Captured | CasualtyKind::Arrested) {
+            return false;
+        }
+        // `أحد المصابين` points back at victims already counted.
+        if self
+            .w
+            .word_waw(i, false)
+            .map(|w| strip_waw(w).unwrap_or(w))
+            .is_some_and(|w| w == "احد" || w == "احدي")
+        {
             return false;
         }
         // `بين قتيل وجريح` without a count of its own: a joint description.
@@ -1515,7 +1560,7 @@ fn dedupe(stmts: &[Statement]) -> Vec<Statement> {
         // `آخرين` marks further victims only when it does not contrast with
         // a statement of another kind just before it (`قتل شخص وجرح آخر`).
         let prev_in_sentence = stmts[..idx].iter().rev().find(|p| p.seg == s.seg);
-        let further = s.marker && prev_in_sentence.is_none_or(|p| p.kind == s.kind);
+        let further = s.marker && !s.contrast && prev_in_sentence.is_none_or(|p| p.kind == s.kind);
         let dup = !further
             && kept.iter().any(|k| {
                 k.kind == s.kind
