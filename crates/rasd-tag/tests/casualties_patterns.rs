@@ -233,7 +233,7 @@ fn repeated_counts_are_listed_once() {
     let text = "مقتل 3 مقاتلات بغارة تركية\nوكانت 3 من المقاتلات قد قُتلن الجمعة بقصف، ما أسفر عن مقتل ثلاث مقاتلات.";
     assert_eq!(summary(&run(text)), ["K3", "K3"]);
     // `آخرين` after a count of another kind is not a further incident.
-    let text = "لقي 15 سورياً وأصيب أكثر من 10 آخرين بانفجار لغم.\nوأسفر الانفجار عن مقتل 15 شخصاً وإصابة 10 آخرين بجروح.";
+    let text = "لقي 15 سورياً حتفهم وأصيب أكثر من 10 آخرين بانفجار لغم.\nوأسفر الانفجار عن مقتل 15 شخصاً وإصابة 10 آخرين بجروح.";
     assert_eq!(summary(&run(text)), ["K15", "W10"]);
     // `أحد المصابين` refers back.
     let text =
