@@ -104,6 +104,7 @@ pub(crate) struct Lexicon {
     background_markers: Vec<Vec<String>>,
     follow_ok: HashSet<String>,
     name_cues: HashSet<String>,
+    naming_words: HashSet<String>,
     not_adjectives: HashSet<String>,
     /// Folded forms of the count nouns (`قتلى`، `جريح`), for a cheap test
     /// of whether a stretch of text can hold a count-noun statement.
@@ -196,6 +197,7 @@ struct LexiconJson {
     background_markers: PhrasesJson,
     follow_ok: WordsJson,
     name_cues: WordsJson,
+    naming_words: WordsJson,
     triggers: TriggersJson,
     count_nouns: CountNounsJson,
     victim_nouns: VictimsJson,
@@ -268,6 +270,7 @@ impl Lexicon {
                 .collect(),
             follow_ok: fold_set(&j.follow_ok.words),
             name_cues: fold_set(&j.name_cues.words),
+            naming_words: fold_set(&j.naming_words.words),
             not_adjectives: fold_set(&j.not_adjectives),
             count_noun_forms: HashSet::new(),
             prefilter: AhoCorasick::new(["\u{0}"]).map_err(|e| e.to_string())?,
@@ -771,6 +774,18 @@ impl<'a> Extractor<'a> {
             let count = match f.number {
                 GramNumber::Dual => 2,
                 GramNumber::Singular => {
+                    // `شخص يدعى ...`: a named victim.
+                    let naming = |n: usize| {
+                        self.word(n)
+                            .is_some_and(|x| self.lex.naming_words.contains(x))
+                    };
+                    let mut n = end;
+                    while n < end + 2 && !naming(n) && self.is_adjective(n) {
+                        n += 1;
+                    }
+                    if naming(n) {
+                        return Some(Item::Uncounted { end: n + 1 });
+                    }
                     if definite {
                         // `الشاب محمد ...`، `الناشط "أبو غنوم"`، `القيادي
                         // العسكري بلال ...`: a named victim.
@@ -1314,6 +1329,18 @@ impl<'a> Extractor<'a> {
         // `20 معتقلاً`، `50 أسيراً` by themselves are as often releases and
         // exchanges as arrests: only a trigger makes them statements.
         if matches!(kind, CasualtyKind::Captured | CasualtyKind::Arrested) {
+            return false;
+        }
+        // `اثنين من القتلى` is a part of victims counted elsewhere.
+        if (i..p.end).any(|k| {
+            self.word(k) == Some("من")
+                && self.word(k + 1).is_some_and(|w| {
+                    w.starts_with("ال")
+                        && self
+                            .noun_at(k + 1, false)
+                            .is_some_and(|(f, _, _)| f.count_kind.is_some())
+                })
+        }) {
             return false;
         }
         // `أحد المصابين` points back at victims already counted.
