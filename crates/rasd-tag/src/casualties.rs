@@ -39,7 +39,7 @@ use rasd_text::{normalize, NormalizerConfig};
 use serde::Deserialize;
 
 pub use crate::numbers::parse_number;
-use crate::numbers::{fold, strip_waw, tokenize, NumberLexicon, Tok, TokClass, Words};
+use crate::numbers::{fold, strip_waw, tokenize_glued, NumberLexicon, TokClass, Words};
 
 const LEXICON_JSON: &str = include_str!("../data/casualties.json");
 
@@ -1420,7 +1420,18 @@ pub fn extract_casualties(text: &str, sentences: &[Span]) -> Vec<Casualty> {
     let lex = lexicon();
     let normalized = normalize(text, &NormalizerConfig::matching());
     let norm = normalized.as_str();
-    let toks: Vec<Tok> = tokenize(norm);
+    // A `.` or `*` between letters is a filter-dodging mark inside a word
+    // (`مقـ.ـتل`، `د*اع*ش`) when a `*`, or a `.` with tatweel next to it in
+    // the original text.
+    let glue = |pos: usize| {
+        if norm.as_bytes().get(pos) == Some(&b'*') {
+            return true;
+        }
+        let r = normalized.original_range(pos, pos + 1);
+        let before = text[..r.start].chars().next_back();
+        before == Some('\u{0640}') || text[r.start..r.end].contains('\u{0640}')
+    };
+    let (toks, joined) = tokenize_glued(norm, &glue);
     if toks.is_empty() {
         return vec![];
     }
@@ -1460,7 +1471,11 @@ pub fn extract_casualties(text: &str, sentences: &[Span]) -> Vec<Casualty> {
     }
     let mut ex = Extractor {
         lex,
-        w: Words { norm, toks: &toks },
+        w: Words {
+            norm,
+            toks: &toks,
+            joined: (!joined.is_empty()).then_some(&joined),
+        },
         seg,
         consumed: vec![false; toks.len()],
         out: Vec::new(),
@@ -1479,6 +1494,9 @@ pub fn extract_casualties(text: &str, sentences: &[Span]) -> Vec<Casualty> {
             }
         }
     }
+    for &k in joined.keys() {
+        flagged[k] = true;
+    }
     for i in 0..toks.len() {
         if flagged[i] && toks[i].is_word() && !ex.consumed[i] {
             ex.at_trigger(i);
@@ -1488,12 +1506,12 @@ pub fn extract_casualties(text: &str, sentences: &[Span]) -> Vec<Casualty> {
     // next one from each position so most words are skipped cheaply.
     let mut next_count_noun = vec![usize::MAX; toks.len() + 1];
     for i in (0..toks.len()).rev() {
-        next_count_noun[i] =
-            if flagged[i] && toks[i].is_word() && maybe_count_noun(lex, toks[i].text(norm)) {
-                i
-            } else {
-                next_count_noun[i + 1]
-            };
+        next_count_noun[i] = if flagged[i] && ex.w.word(i).is_some_and(|w| maybe_count_noun(lex, w))
+        {
+            i
+        } else {
+            next_count_noun[i + 1]
+        };
     }
     for i in 0..toks.len() {
         if matches!(toks[i].class, TokClass::Word | TokClass::Digits)

@@ -62,18 +62,39 @@ fn is_letter(c: char) -> bool {
 /// Split match-normalized text into words, digit groups and punctuation.
 /// Whitespace separates tokens and is dropped, except line breaks.
 pub(crate) fn tokenize(norm: &str) -> Vec<Tok> {
+    tokenize_glued(norm, &|_| false).0
+}
+
+/// [`tokenize`], also joining words split by a filter-dodging mark:
+/// `glue(pos)` says whether the `.` or `*` at byte `pos`, between two
+/// letters, sits inside a word (`مقـ.ـتل`، `د*اع*ش`). Returns the tokens and
+/// the folded text of each joined word (by token index).
+pub(crate) fn tokenize_glued(
+    norm: &str,
+    glue: &dyn Fn(usize) -> bool,
+) -> (Vec<Tok>, HashMap<usize, String>) {
     let mut toks = Vec::new();
+    let mut joined = HashMap::new();
     let mut it = norm.char_indices().peekable();
     while let Some((i, c)) = it.next() {
         if is_letter(c) {
             let mut end = i + c.len_utf8();
+            let mut glued = false;
             while let Some(&(j, d)) = it.peek() {
                 if is_letter(d) {
                     end = j + d.len_utf8();
                     it.next();
+                } else if (d == '.' || d == '*') && norm[j + 1..].starts_with(is_letter) && glue(j)
+                {
+                    glued = true;
+                    end = j + 1;
+                    it.next();
                 } else {
                     break;
                 }
+            }
+            if glued {
+                joined.insert(toks.len(), norm[i..end].replace(['.', '*'], ""));
             }
             toks.push(Tok {
                 start: i,
@@ -126,7 +147,7 @@ pub(crate) fn tokenize(norm: &str) -> Vec<Tok> {
             });
         }
     }
-    toks
+    (toks, joined)
 }
 
 /// The value of a digit token: `1,200` → 1200, `2.5` → 2.5.
@@ -327,12 +348,20 @@ pub(crate) struct CountMatch {
 pub(crate) struct Words<'a> {
     pub norm: &'a str,
     pub toks: &'a [Tok],
+    /// Folded text of words joined across a filter-dodging mark.
+    pub joined: Option<&'a HashMap<usize, String>>,
 }
 
 impl<'a> Words<'a> {
     pub fn word(&self, i: usize) -> Option<&'a str> {
         let t = self.toks.get(i)?;
-        t.is_word().then(|| t.text(self.norm))
+        if !t.is_word() {
+            return None;
+        }
+        if let Some(j) = self.joined.and_then(|m| m.get(&i)) {
+            return Some(j.as_str());
+        }
+        Some(t.text(self.norm))
     }
     pub fn digits(&self, i: usize) -> Option<&'a str> {
         let t = self.toks.get(i)?;
@@ -541,6 +570,7 @@ pub fn parse_number(words: &str) -> Option<(u32, bool)> {
     let norm = rasd_text::normalize_match(words);
     let toks = tokenize(&norm);
     let w = Words {
+        joined: None,
         norm: &norm,
         toks: &toks,
     };
