@@ -423,8 +423,11 @@ impl Cleaner {
             // Few lines (every real article): direct substring search.
             for (c, &i) in candidates.iter().enumerate() {
                 let needle = padded(i);
+                let finder = memchr::memmem::Finder::new(needle.as_bytes());
                 contained[c] = containers.iter().zip(&padded_containers).any(|(&j, hay)| {
-                    j != i && lines[i].key.len() < lines[j].key.len() && hay.contains(&needle)
+                    j != i
+                        && lines[i].key.len() < lines[j].key.len()
+                        && finder.find(hay.as_bytes()).is_some()
                 });
             }
         } else {

@@ -201,3 +201,34 @@ fn seed_facts() {
         }
     }
 }
+
+/// A 1 MB article (the stage's size limit) of many distinct paragraphs, and
+/// one of a single 1 MB line, clean in well under a second each.
+#[test]
+fn large_articles_clean_quickly() {
+    let cleaner = Cleaner::new();
+    let seeds: Vec<String> = seed_articles()
+        .into_iter()
+        .map(|(_, r)| r.text.unwrap())
+        .collect();
+    let mut many = String::new();
+    let mut k = 0;
+    while many.len() < 1_000_000 {
+        for line in seeds.iter().flat_map(|s| s.lines()) {
+            // Distinct paragraphs: a number makes each line unique.
+            many.push_str(&format!("{line} {k}.\n"));
+            k += 1;
+        }
+    }
+    let one_line = many.replace('\n', " ");
+    for text in [many, one_line] {
+        let t = std::time::Instant::now();
+        let raw = RawArticle {
+            text: Some(text),
+            ..Default::default()
+        };
+        let a = cleaner.process(&raw).expect("cleans");
+        assert!(a.output_chars > 100_000);
+        assert!(t.elapsed().as_secs_f64() < 5.0, "took {:?}", t.elapsed());
+    }
+}
