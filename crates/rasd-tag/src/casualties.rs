@@ -6,13 +6,15 @@
 //! (`عشرات`) and the breakdowns (`بينهم طفلان`) being mistaken for new ones.
 //!
 //! How: the text is match-normalized (`rasd-text`, with its alignment back to
-//! the original bytes) and split into words, digit groups and punctuation.
-//! Three kinds of statement are recognised, all driven by the lexicon in
-//! `data/casualties.json`:
+//! the original bytes) and split into words, digit groups and punctuation;
+//! a `.` or `*` that splits a word to dodge filters (`مقـ.ـتل`، `د*اع*ش`) is
+//! joined back. Three kinds of statement are recognised, all driven by the
+//! lexicon in `data/casualties.json`:
 //! - a *trigger* (noun or verb: `مقتل`، `قُتل`، `أودى بحياة`، `إصابة`، `اعتقال`)
 //!   followed by a *victim phrase* (`3 عناصر`، `امرأة وطفلتها`، `عنصرين`،
 //!   `أكثر من عشرة أشخاص`), with a closing word where the verb needs one
-//!   (`لقي ... حتفه`);
+//!   (`لقي ... حتفه`); verbs may have their subject or an adverbial before
+//!   a counted object (`قتلت القوات التركية 3 مدنيين`);
 //! - a victim phrase followed by a verb trigger (`30 شخصاً قُتلوا`،
 //!   `شاب سوري قد لقي حتفه`);
 //! - a count noun that is a casualty count by itself (`27 قتيلاً`،
@@ -20,15 +22,22 @@
 //!
 //! A victim phrase is a list of items joined by `و`/`مع` that add up (`سيدة
 //! وطفل` = 2): counts with an optional noun, duals (`مدنيان` = 2), single
-//! unnamed victims (`طفل` = 1); named victims (a quoted name, or a title noun
-//! followed by a name) count nothing. Vague counts are kept but marked
-//! `approximate`, as are joint counts (`مقتل وجرح 10`).
+//! unnamed victims (`طفل` = 1); named victims (a quoted name, a title noun
+//! followed by a name, `شخص يدعى ...`) count nothing. Vague counts are kept
+//! but marked `approximate`, as are joint counts (`مقتل وجرح 10`). Bounded
+//! counts (`أكثر من 20`، `نحو 30`) are exact, as the annotation guide counts
+//! them. Breakdowns (`بينهم طفلان`), references back (`أحد المصابين`،
+//! `اثنين من القتلى`), attempts and negations (`محاولة اغتيال`، `دون وقوع
+//! إصابات`) and disease cases (`إصابات بكورونا`) are not statements.
 //!
 //! A count repeated for the same incident (headline and body, or two
-//! sources) is listed once: later statements with the same kind and count
-//! are dropped, unless they are marked as further victims (`ثلاثة مدنيين
-//! آخرين`) or, for single victims, name a different kind of person (`شاب`
-//! then `عنصر`).
+//! sources) is listed once: a later statement with the same kind and count
+//! is dropped, unless it is marked as further victims (`ثلاثة مدنيين
+//! آخرين`, where `آخرين` does not just contrast with another kind: `قتل 15
+//! وأصيب 10 آخرين`), or, for single victims, names a different kind of
+//! person (`شاب` then `عنصر`), or belongs to a paragraph about an earlier or
+//! separate incident (`وكان ...`، `وقبل أيام ...`، `وفي سياق منفصل ...`),
+//! which is merged only within that paragraph.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
