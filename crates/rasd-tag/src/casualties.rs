@@ -114,6 +114,7 @@ pub(crate) struct Lexicon {
     follow_ok: HashSet<String>,
     name_cues: HashSet<String>,
     naming_words: HashSet<String>,
+    not_names: HashSet<String>,
     not_adjectives: HashSet<String>,
     /// Folded forms of the count nouns (`قتلى`، `جريح`), for a cheap test
     /// of whether a stretch of text can hold a count-noun statement.
@@ -207,6 +208,7 @@ struct LexiconJson {
     follow_ok: WordsJson,
     name_cues: WordsJson,
     naming_words: WordsJson,
+    not_names: WordsJson,
     triggers: TriggersJson,
     count_nouns: CountNounsJson,
     victim_nouns: VictimsJson,
@@ -280,6 +282,7 @@ impl Lexicon {
             follow_ok: fold_set(&j.follow_ok.words),
             name_cues: fold_set(&j.name_cues.words),
             naming_words: fold_set(&j.naming_words.words),
+            not_names: fold_set(&j.not_names.words),
             not_adjectives: fold_set(&j.not_adjectives),
             count_noun_forms: HashSet::new(),
             prefilter: AhoCorasick::new(["\u{0}"]).map_err(|e| e.to_string())?,
@@ -682,6 +685,28 @@ impl<'a> Extractor<'a> {
         None
     }
 
+    /// Whether the word at `n`, right after a definite victim noun, starts
+    /// a name (`الشاب خلدون ...`): not the article, a clitic, a function or
+    /// time word, a trigger, a count or an adverbial accusative (`متأثراً`).
+    fn looks_like_name(&self, n: usize) -> bool {
+        let Some(w) = self.word(n) else { return false };
+        if w.chars().count() < 3
+            || w.starts_with("ال")
+            || w.starts_with(['و', 'ف', 'ب', 'ل', 'ك'])
+            || w.ends_with('ا')
+            || self.lex.follow_ok.contains(w)
+            || self.lex.not_names.contains(w)
+            || self.lex.naming_words.contains(w)
+            || self.lex.other_markers.contains(w)
+            || self.lex.one_markers.contains(w)
+        {
+            return false;
+        }
+        self.trigger_at(n, false).is_none()
+            && self.lex.numbers.count(&self.w, n, false).is_none()
+            && self.noun_at(n, false).is_none()
+    }
+
     /// Whether a bare number (no noun after it) may count people here.
     fn bare_number_ok(&self, value: u32, next: usize) -> bool {
         if (1900..=2100).contains(&value) {
@@ -810,7 +835,9 @@ impl<'a> Extractor<'a> {
                                 return Some(Item::Uncounted { end: e });
                             }
                         }
-                        if self.word(n).is_some_and(|x| self.lex.name_cues.contains(x)) {
+                        if self.word(n).is_some_and(|x| {
+                            self.lex.name_cues.contains(x) || self.looks_like_name(n)
+                        }) {
                             return Some(Item::Uncounted { end: n + 1 });
                         }
                         // `القيادي في حزب الله علي ...`: a title's name may
