@@ -9,7 +9,10 @@ core, and prints one JSON line: {"mb_per_s": ..., "bytes": ..., "seconds": ...}.
 Install (no torch needed):
     python3 -m venv .tools && .tools/bin/pip install --no-deps camel-tools emoji regex six future
 
-Usage: camel_peer.py FILE [--repeat N]
+Usage: camel_peer.py FILE [--repeat N] [--out OUT]
+
+With --out, the normalized articles are written to OUT (joined as in FILE)
+so that the benchmark can compare them word by word with rasd-text.
 """
 import json
 import sys
@@ -42,13 +45,16 @@ def main():
     nbytes = len(text.encode("utf-8"))
     best = None
     out_len = 0
+    outputs = []
     for _ in range(repeat):
         t0 = time.perf_counter()
-        out_len = 0
-        for a in articles:
-            out_len += len(chain(a))
+        outputs = [chain(a) for a in articles]
         dt = time.perf_counter() - t0
         best = dt if best is None else min(best, dt)
+    out_len = sum(len(o) for o in outputs)
+    if "--out" in sys.argv:
+        with open(sys.argv[sys.argv.index("--out") + 1], "w", encoding="utf-8") as f:
+            f.write("\n\n\n".join(outputs))
     print(json.dumps({"mb_per_s": nbytes / best / 1e6, "bytes": nbytes, "seconds": best, "out_chars": out_len}))
 
 

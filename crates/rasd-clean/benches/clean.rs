@@ -78,12 +78,15 @@ fn python() -> String {
     "python3".into()
 }
 
-/// Run the CAMeL Tools peer on `path`; its MB/s, or why it could not run.
-fn camel_peer(path: &Path) -> Result<f64, String> {
+/// Run the CAMeL Tools peer on `path`, writing its output to `out`; its
+/// MB/s, or why it could not run.
+fn camel_peer(path: &Path, out: &Path) -> Result<f64, String> {
     let script = repo_root().join("bench/camel_peer.py");
     let out = Command::new(python())
         .arg(&script)
         .arg(path)
+        .arg("--out")
+        .arg(out)
         .output()
         .map_err(|e| format!("cannot run {}: {e}", python()))?;
     if !out.status.success() {
@@ -94,6 +97,46 @@ fn camel_peer(path: &Path) -> Result<f64, String> {
     let v: serde_json::Value =
         serde_json::from_str(line.trim()).map_err(|e| format!("bad peer output: {e}"))?;
     v["mb_per_s"].as_f64().ok_or_else(|| "no mb_per_s".into())
+}
+
+/// Word-by-word agreement with CAMeL Tools' output when rasd-text runs the
+/// same steps (NFKC, diacritics, alef, alef maksura, teh
+/// marbuta), and the most frequent differences.
+fn agreement(corpus: &str, camel: &str) {
+    let mut cfg = NormalizerConfig::none();
+    cfg.compat_forms = true;
+    cfg.remove_diacritics = true;
+    cfg.fold_alef = true;
+    cfg.fold_alef_maksura = true;
+    cfg.fold_teh_marbuta = true;
+    let ours = rasd_text::normalize_str(corpus, &cfg);
+    let a: Vec<&str> = ours.split_whitespace().collect();
+    let b: Vec<&str> = camel.split_whitespace().collect();
+    if a.len() != b.len() {
+        println!(
+            "agreement with CAMeL Tools: word counts differ ({} vs {})",
+            a.len(),
+            b.len()
+        );
+        return;
+    }
+    let mut diffs: std::collections::HashMap<(&str, &str), usize> = Default::default();
+    for (x, y) in a.iter().zip(&b) {
+        if x != y {
+            *diffs.entry((x, y)).or_default() += 1;
+        }
+    }
+    let differing: usize = diffs.values().sum();
+    println!(
+        "agreement with CAMeL Tools on the same steps: {:.4}% of {} words identical",
+        100.0 * (a.len() - differing) as f64 / a.len() as f64,
+        a.len()
+    );
+    let mut top: Vec<_> = diffs.into_iter().collect();
+    top.sort_by(|x, y| y.1.cmp(&x.1));
+    for ((x, y), n) in top.iter().take(5) {
+        println!("  differs {n}x: rasd {x:?} / camel {y:?}");
+    }
 }
 
 fn main() {
@@ -170,7 +213,8 @@ fn main() {
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("corpus.txt");
     std::fs::write(&path, &corpus).unwrap();
-    match camel_peer(&path) {
+    let camel_out = dir.join("camel.txt");
+    match camel_peer(&path, &camel_out) {
         Ok(camel) => {
             println!("{:<40} {camel:>9.1} MB/s", "CAMeL Tools normalization chain");
             println!(
@@ -178,6 +222,9 @@ fn main() {
                 ours / camel,
                 full / camel
             );
+            if let Ok(theirs) = std::fs::read_to_string(&camel_out) {
+                agreement(&corpus, &theirs);
+            }
         }
         Err(e) => println!("CAMeL Tools peer skipped ({e}); install it with: python3 -m venv .tools && .tools/bin/pip install --no-deps camel-tools emoji regex six future"),
     }

@@ -63,9 +63,11 @@ impl From<Preset> for NormalizerConfig {
 /// Each normalization step, switchable on its own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NormalizerConfig {
-    /// NFKC for Arabic presentation forms (U+FB50–U+FDFF, U+FE70–U+FEFE) and
-    /// other compatibility characters (Latin ligatures, full/half-width
-    /// forms): `ﻻ` → `لا`, `ﷲ` → `الله`, `１` → `1`.
+    /// NFKC, character by character, for Arabic presentation forms
+    /// (U+FB50–U+FDFF, U+FE70–U+FEFE) and every other compatibility
+    /// character (ligatures, full/half-width forms, `…`, superscripts):
+    /// `ﻻ` → `لا`, `ﷲ` → `الله`, `１` → `1`, `…` → `...`. No canonical
+    /// recomposition: `ا` + U+0653 stays two characters.
     pub compat_forms: bool,
     /// Remove Arabic diacritics U+064B–U+065F, U+0670, U+06D6–U+06ED.
     pub remove_diacritics: bool,
@@ -397,8 +399,15 @@ fn is_dash(c: char) -> bool {
     )
 }
 
+/// Whether NFKC changes the character on its own: Arabic presentation forms
+/// (U+FB50–U+FDFF, U+FE70–U+FEFE) and every other character with a
+/// compatibility decomposition (ligatures, full/half-width forms, `…`,
+/// superscripts). Combining marks that only compose with a neighbour
+/// (NFKC "maybe") are left alone: there is no canonical recomposition.
 fn is_compat(c: char) -> bool {
-    matches!(c, '\u{FB00}'..='\u{FDFF}' | '\u{FE70}'..='\u{FEFE}' | '\u{FF01}'..='\u{FFEE}')
+    matches!(c, '\u{FB50}'..='\u{FDFF}' | '\u{FE70}'..='\u{FEFE}')
+        || unicode_normalization::is_nfkc_quick(std::iter::once(c))
+            == unicode_normalization::IsNormalized::No
 }
 
 /// Classify a character that is not handled by the fast paths. `expand`
