@@ -585,4 +585,113 @@ mod tests {
         assert!(!a.text.contains("التعليقات"));
         assert_eq!(a.lang, "ar");
     }
+
+    const BODY: &str =
+        "وقالت مصادر محلية إن قوات النظام أرسلت تعزيزات عسكرية كبيرة إلى ريف دير الزور الشرقي أمس.";
+
+    fn clean(text: &str, title: Option<&str>) -> CleanArticle {
+        let raw = RawArticle {
+            text: Some(text.into()),
+            title: title.map(str::to_string),
+            ..Default::default()
+        };
+        Cleaner::new().process(&raw).unwrap()
+    }
+
+    #[test]
+    fn outlet_prefix_is_cut_at_the_exact_display_offset() {
+        // Diacritics and tatweel inside the prefix: matched on the folded
+        // form, cut on the display text through the alignment.
+        let a = clean(
+            &format!("ميدلُ إيسـت نيوز : {BODY}"),
+            Some("عنوان الخبر هنا"),
+        );
+        assert_eq!(a.outlet.as_deref(), Some("Middle East News"));
+        assert_eq!(a.text, BODY);
+        assert_eq!(a.removed[0].kind, "byline");
+        assert_eq!(a.removed[0].text, "ميدلُ إيسـت نيوز :");
+    }
+
+    #[test]
+    fn dateline_names_the_outlet_and_byline_beats_mention() {
+        let a = clean(
+            &format!("عنوان الخبر هنا\nدير الزور- دجلة نت\n{BODY}"),
+            None,
+        );
+        assert_eq!(a.outlet.as_deref(), Some("Dijlah Net"));
+        assert_eq!(
+            a.removed
+                .iter()
+                .map(|r| r.kind.as_str())
+                .collect::<Vec<_>>(),
+            ["title", "dateline"]
+        );
+        let b = clean(
+            &format!(
+                "وقال مراسل (الحل نت) إن الوضع متوتر في المدينة منذ أيام طويلة.\nSY24 -خاص\n{BODY}"
+            ),
+            Some("t"),
+        );
+        assert_eq!(b.outlet.as_deref(), Some("SY24"));
+    }
+
+    #[test]
+    fn footer_lines_go_but_cut_sentences_stay() {
+        let a = clean(
+            &format!("{BODY}\nأما شيخ قبيلة العقيدات فكان قد\nالمصدر: وكالات\nتابعونا على تلغرام"),
+            Some("t"),
+        );
+        assert!(a.text.ends_with("أما شيخ قبيلة العقيدات فكان قد"));
+        let kinds: Vec<_> = a
+            .removed
+            .iter()
+            .map(|r| (r.kind.as_str(), r.text.as_str()))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                ("footer", "المصدر: وكالات"),
+                ("follow", "تابعونا على تلغرام")
+            ]
+        );
+    }
+
+    #[test]
+    fn given_title_removes_its_copy_and_is_fixed_too() {
+        let a = clean(
+            &format!("غارة روسية على #دير_الزور\n\n{BODY}"),
+            Some("غارةٌ روسية على ديرالزور"),
+        );
+        assert_eq!(a.title, "غارةٌ روسية على دير الزور");
+        assert_eq!(a.text, BODY);
+        assert_eq!(a.removed[0].kind, "duplicate");
+        assert!(a
+            .fixes
+            .iter()
+            .any(|f| f.kind == "split_fused" && f.from == "ديرالزور"));
+        assert!(a
+            .fixes
+            .iter()
+            .any(|f| f.kind == "hashtag" && f.to == "دير الزور"));
+    }
+
+    #[test]
+    fn a_lone_headline_is_text_not_title() {
+        let a = clean("قتل ثلاثة مدنيين في قصف على إدلب", None);
+        assert_eq!(a.title, "");
+        assert_eq!(a.text, "قتل ثلاثة مدنيين في قصف على إدلب");
+    }
+
+    #[test]
+    fn spans_index_the_display_text() {
+        let a = clean(
+            &format!("{BODY} وأضافت المصادر أن الهجوم أسفر عن مقتل 3.\n\n\n{BODY}ثم"),
+            Some("t"),
+        );
+        let sents: Vec<&str> = a.sentences.iter().map(|s| s.slice(&a.text)).collect();
+        assert_eq!(sents.len(), 3);
+        assert_eq!(sents[0], BODY);
+        assert_eq!(a.paragraphs.len(), 2);
+        assert!(a.text.contains("\n\n"));
+    }
 }
