@@ -133,7 +133,7 @@ fn agreement(corpus: &str, camel: &str) {
         a.len()
     );
     let mut top: Vec<_> = diffs.into_iter().collect();
-    top.sort_by(|x, y| y.1.cmp(&x.1));
+    top.sort_by_key(|entry| std::cmp::Reverse(entry.1));
     for ((x, y), n) in top.iter().take(5) {
         println!("  differs {n}x: rasd {x:?} / camel {y:?}");
     }

@@ -138,7 +138,7 @@ pub fn split_clitics(word: &str) -> Clitics {
     {
         return result(conj + 1, 0);
     }
-    if conj == 1 && n >= 1 + MIN_STEM_AFTER_PROCLITIC {
+    if conj == 1 && n > MIN_STEM_AFTER_PROCLITIC {
         return result(1, 0);
     }
     Clitics::default()
