@@ -24,9 +24,17 @@ fuzz_target!(|data: &[u8]| {
         _ => (None, input.to_string()),
     };
     let raw = if mode & 1 != 0 {
-        RawArticle { html: Some(body), title, ..Default::default() }
+        RawArticle {
+            html: Some(body),
+            title,
+            ..Default::default()
+        }
     } else {
-        RawArticle { text: Some(body), title, ..Default::default() }
+        RawArticle {
+            text: Some(body),
+            title,
+            ..Default::default()
+        }
     };
     let a = match cleaner().process(&raw) {
         Ok(a) => a,
@@ -39,8 +47,14 @@ fuzz_target!(|data: &[u8]| {
         assert!(s.start < s.end && s.end <= a.text.len());
         assert!(a.text.is_char_boundary(s.start) && a.text.is_char_boundary(s.end));
     }
-    let again = RawArticle { text: Some(a.text.clone()), title: Some(a.title.clone()), ..Default::default() };
-    let b = cleaner().process(&again).expect("a cleaned article cleans again");
+    let again = RawArticle {
+        text: Some(a.text.clone()),
+        title: Some(a.title.clone()),
+        ..Default::default()
+    };
+    let b = cleaner()
+        .process(&again)
+        .expect("a cleaned article cleans again");
     assert_eq!(b.text, a.text);
     assert_eq!(b.title, a.title);
 });
