@@ -787,6 +787,20 @@ impl<'a> Extractor<'a> {
             return None;
         }
         let word = word?;
+        // `أحدهم فقد إحدى عينيه`: one of people just named.
+        if matches!(word, "احدهم" | "احدهما" | "احداهن" | "احداهم" | "احداهما")
+        {
+            return Some(Item::Count {
+                count: 1,
+                approximate: false,
+                kind: None,
+                lemma: None,
+                generic: true,
+                marker: false,
+                has_noun: true,
+                end: i + 1,
+            });
+        }
         // `أحد قياديي ...`، `إحدى النساء`
         if (word == "احد" || word == "احدي") && self.word(i + 1).is_some() {
             let form = self.noun_at(i + 1, false).map(|(f, _, _)| f);
@@ -1155,7 +1169,12 @@ impl<'a> Extractor<'a> {
         let Some((entries, t_end)) = self.trigger_at(i, false) else {
             return false;
         };
-        if self.blocked(i) || !self.span_free(i, t_end) {
+        // Only attempts and negations block a trigger: a breakdown word just
+        // before a verb is its subject (`أحدهم فقد إحدى عينيه`).
+        let attempt = self
+            .prev_word(i)
+            .is_some_and(|p| self.lex.blockers.contains(p));
+        if attempt || !self.span_free(i, t_end) {
             return false;
         }
         // Joint counts: `مقتل وجرح 10`، `مقتل وإصابة 10`.
