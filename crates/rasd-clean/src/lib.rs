@@ -273,7 +273,7 @@ impl Cleaner {
                 line.remove("byline");
                 continue;
             }
-            if let Some(kind) = self.rules.boilerplate_kind(&line.key) {
+            if let Some(kind) = self.rules.line_kind(&line.key, &line.norm_lower) {
                 line.remove_owned(kind);
                 continue;
             }
@@ -531,6 +531,44 @@ mod tests {
         assert_eq!(r.boilerplate_kind(&key("Facebook Twitter")), Some("share"));
         assert_eq!(r.boilerplate_kind(&key("0")), Some("counter"));
         assert_eq!(r.boilerplate_kind(&key("قتل ثلاثة عناصر")), None);
+        assert_eq!(
+            r.boilerplate_kind(&key("اقرأ أيضاً: روسيا تسيّر دورية شرق دير الزور")),
+            Some("related")
+        );
+        let line = |t: &str| (key(t), rasd_text::normalize_match(t).to_ascii_lowercase());
+        let (k, n) = line("تحرير: حكيم أحمد - إعداد: براء الشامي");
+        assert_eq!(r.line_kind(&k, &n), Some("credit"));
+        let (k, n) = line("“تحرير الشام” تعتقل قياديَّين في فصيل تدعمه تركيا بريف إدلب");
+        assert_eq!(r.line_kind(&k, &n), None);
+        assert_eq!(
+            r.boilerplate_kind(&key("نشر بتاريخ: ١٦ تموز ٢٠٢٥")),
+            Some("timestamp")
+        );
+        assert_eq!(
+            r.boilerplate_kind(&key("الأحد 12 آذار 2021")),
+            Some("timestamp")
+        );
+        assert_eq!(
+            r.boilerplate_kind(&key("2021/03/12 10:45")),
+            Some("timestamp")
+        );
+        assert_eq!(
+            r.boilerplate_kind(&key("ت + ت - الحجم الطبيعي")),
+            Some("widget")
+        );
+        // A sentence that starts like a credit or a date is not one.
+        assert_eq!(
+            r.boilerplate_kind(&key(
+                "تحرير المدينة من قبضة التنظيم استغرق أشهراً طويلة من المعارك العنيفة بين الطرفين"
+            )),
+            None
+        );
+        assert_eq!(
+            r.boilerplate_kind(&key(
+                "منذ بداية العام قتل أكثر من مئة مدني في قصف متواصل على ريف إدلب الجنوبي"
+            )),
+            None
+        );
         assert_eq!(r.byline_line(&key("SY24 -خاص")), Some("SY24"));
         assert_eq!(
             r.byline_line(&key("وكالة زيتون – متابعات")),

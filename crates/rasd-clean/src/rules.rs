@@ -77,6 +77,8 @@ struct RuleFile {
     #[serde(default)]
     tokens: Vec<String>,
     #[serde(default)]
+    text_patterns: Vec<String>,
+    #[serde(default)]
     max_words: Option<usize>,
 }
 
@@ -121,6 +123,8 @@ pub struct Rules {
     contains: Vec<(String, String, usize)>,
     patterns: RegexSet,
     pattern_kinds: Vec<String>,
+    text_patterns: RegexSet,
+    text_pattern_kinds: Vec<String>,
     tokens: Vec<(HashSet<String>, String)>,
     /// Whole-line byline keys → outlet name.
     byline_lines: HashMap<String, String>,
@@ -149,7 +153,14 @@ impl Rules {
         let mut patterns = Vec::new();
         let mut pattern_kinds = Vec::new();
         let mut tokens = Vec::new();
+        let mut text_patterns = Vec::new();
+        let mut text_pattern_kinds = Vec::new();
         for r in bp.rule {
+            for p in &r.text_patterns {
+                Regex::new(p).map_err(|e| format!("pattern {p:?}: {e}"))?;
+                text_patterns.push(format!("^(?:{p})$"));
+                text_pattern_kinds.push(r.kind.clone());
+            }
             for l in &r.lines {
                 exact.entry(key(l)).or_insert_with(|| r.kind.clone());
             }
@@ -168,6 +179,7 @@ impl Rules {
             }
         }
         let patterns = RegexSet::new(&patterns).map_err(|e| e.to_string())?;
+        let text_patterns = RegexSet::new(&text_patterns).map_err(|e| e.to_string())?;
 
         let of: OutletsFile = toml::from_str(outlets).map_err(|e| format!("outlets: {e}"))?;
         let mut byline_lines = HashMap::new();
@@ -218,6 +230,8 @@ impl Rules {
             contains,
             patterns,
             pattern_kinds,
+            text_patterns,
+            text_pattern_kinds,
             tokens,
             byline_lines,
             outlet_names,
@@ -234,7 +248,19 @@ impl Rules {
         })
     }
 
-    /// The boilerplate kind of a line, given its key, if any.
+    /// The boilerplate kind of a line, given its key and its
+    /// match-normalized, lower-cased text, if any.
+    pub fn line_kind(&self, line_key: &str, norm_lower: &str) -> Option<&str> {
+        self.boilerplate_kind(line_key).or_else(|| {
+            self.text_patterns
+                .matches(norm_lower.trim())
+                .iter()
+                .next()
+                .map(|i| self.text_pattern_kinds[i].as_str())
+        })
+    }
+
+    /// The boilerplate kind of a line by its key alone, if any.
     pub fn boilerplate_kind(&self, line_key: &str) -> Option<&str> {
         if line_key.is_empty() {
             return None;
