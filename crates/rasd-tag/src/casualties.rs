@@ -659,7 +659,8 @@ impl<'a> Extractor<'a> {
 
     fn is_adjective(&self, i: usize) -> bool {
         let Some(w) = self.word(i) else { return false };
-        if self.lex.not_adjectives.contains(w) {
+        // `ومدنيين` starts the next item, not an adjective.
+        if self.lex.not_adjectives.contains(w) || w.starts_with('و') {
             return false;
         }
         let s = w.strip_prefix("ال").unwrap_or(w);
@@ -1014,10 +1015,60 @@ impl<'a> Extractor<'a> {
                 Some(w) if w.starts_with('و') && strip_waw(w).is_some() => {
                     waw = true;
                 }
-                _ => break,
+                _ => match self.after_complement(j, ctx) {
+                    // `7 مقاتلين من الميليشيات الموالية لإيران وسيدة`
+                    Some(k) => {
+                        j = k;
+                        waw = true;
+                    }
+                    None => break,
+                },
             }
         }
         (p.counted_items > 0 && p.count > 0).then_some(p)
+    }
+
+    /// After a counted item, a short complement (`من الميليشيات الموالية
+    /// لإيران`، `موالين لإيران`) may come before the next item of the list:
+    /// the index of that `و`-item when one follows within five words.
+    fn after_complement(&self, j: usize, ctx: PhraseCtx) -> Option<usize> {
+        // A quote or a noun right after the item is an apposition
+        // (`شهيدين "رجل وامرأة"`), not a complement.
+        if self.class(j) != Some(TokClass::Word) || self.noun_at(j, false).is_some() {
+            return None;
+        }
+        let mut words = 0;
+        let mut k = j;
+        while words < 5 {
+            match self.class(k)? {
+                TokClass::Quote => {
+                    k += 1;
+                    continue;
+                }
+                TokClass::Word => {}
+                _ => return None,
+            }
+            let w = self.word(k)?;
+            if words > 0 && w.starts_with('و') && strip_waw(w).is_some() {
+                return match self.item(k, true, ctx)? {
+                    Item::Count {
+                        has_noun: true,
+                        kind,
+                        ..
+                    } if kind.is_none() || kind == ctx.kind => Some(k),
+                    _ => None,
+                };
+            }
+            if self.trigger_at(k, false).is_some()
+                || self.lex.numbers.count(&self.w, k, false).is_some()
+                || self.lex.breakdown.contains(w)
+            {
+                return None;
+            }
+            words += 1;
+            k += 1;
+        }
+        None
     }
 
     /// The word before token `i` (skipping quotes), folded, with `و` removed.
@@ -1238,6 +1289,7 @@ impl<'a> Extractor<'a> {
                 if let Some(p) = self
                     .phrase(start, ctx)
                     .or_else(|| self.after_subject(start, &entry, ctx))
+                    .or_else(|| self.reach_count(i, start, &entry, ctx))
                 {
                     let kind = entry.kind.or(p.count_kind);
                     if let Some(kind) = kind {
@@ -1294,6 +1346,37 @@ impl<'a> Extractor<'a> {
         None
     }
 
+    /// A toll reaching its count further on in the clause: `ارتفعت حصيلة
+    /// القتلى جراء القصف على مناطق عدة إلى 23 مقاتلاً`. Only for count-only
+    /// triggers, through their longer gap words (`إلى`، `لتصل إلى`).
+    fn reach_count(
+        &self,
+        i: usize,
+        start: usize,
+        entry: &TriggerEntry,
+        ctx: PhraseCtx,
+    ) -> Option<Phrase> {
+        if !entry.numeric_only {
+            return None;
+        }
+        let mut words = 0;
+        let mut k = start;
+        while words < 16 && k < self.w.toks.len() && self.same_seg(i, k) {
+            if self.class(k) == Some(TokClass::Word) {
+                for g in entry.gap.iter().filter(|g| g[0].chars().count() >= 3) {
+                    if self.w.seq_at(k, g, false) {
+                        if let Some(p) = self.phrase(k + g.len(), ctx) {
+                            return Some(p);
+                        }
+                    }
+                }
+                words += 1;
+            }
+            k += 1;
+        }
+        None
+    }
+
     /// A victim phrase before the verb trigger at `i`: `30 شخصاً قُتلوا`.
     fn before_trigger(&mut self, i: usize, t_end: usize, entry: &TriggerEntry) -> bool {
         // A verb with `و`/`ف` starts a new clause: its subject is not before it.
@@ -1312,7 +1395,7 @@ impl<'a> Extractor<'a> {
         // Go back over words and quotes to the start of the clause.
         let mut lo = i;
         let mut words = 0;
-        while lo > 0 && words < 10 {
+        while lo > 0 && words < 16 {
             match self.class(lo - 1) {
                 Some(TokClass::Word | TokClass::Digits) => words += 1,
                 Some(TokClass::Quote) => {}
