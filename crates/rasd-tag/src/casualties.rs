@@ -114,6 +114,7 @@ pub(crate) struct Lexicon {
     follow_ok: HashSet<String>,
     name_cues: HashSet<String>,
     naming_words: HashSet<String>,
+    ordinal_others: HashSet<String>,
     not_names: HashSet<String>,
     not_adjectives: HashSet<String>,
     /// Folded forms of the count nouns (`قتلى`، `جريح`), for a cheap test
@@ -208,6 +209,7 @@ struct LexiconJson {
     follow_ok: WordsJson,
     name_cues: WordsJson,
     naming_words: WordsJson,
+    ordinal_others: Vec<String>,
     not_names: WordsJson,
     triggers: TriggersJson,
     count_nouns: CountNounsJson,
@@ -282,6 +284,7 @@ impl Lexicon {
             follow_ok: fold_set(&j.follow_ok.words),
             name_cues: fold_set(&j.name_cues.words),
             naming_words: fold_set(&j.naming_words.words),
+            ordinal_others: fold_set(&j.ordinal_others),
             not_names: fold_set(&j.not_names.words),
             not_adjectives: fold_set(&j.not_adjectives),
             count_noun_forms: HashSet::new(),
@@ -855,24 +858,26 @@ impl<'a> Extractor<'a> {
                         }) {
                             return Some(Item::Uncounted { end: n + 1 });
                         }
-                        // `القيادي في حزب الله علي ...`: a title's name may
-                        // come after the group it belongs to.
-                        if f.title {
-                            for k in n..n + 6 {
-                                match self.class(k) {
-                                    Some(TokClass::Quote) => {
-                                        return Some(Item::Uncounted { end: end.max(n) })
-                                    }
-                                    Some(TokClass::Word)
-                                        if self
-                                            .word(k)
-                                            .is_some_and(|x| self.lex.name_cues.contains(x)) =>
-                                    {
-                                        return Some(Item::Uncounted { end: end.max(n) })
-                                    }
-                                    Some(TokClass::Word) => {}
-                                    _ => break,
+                    }
+                    // `القيادي في حزب الله علي ...`، `قائد لواء الباقر خالد
+                    // ...`: a title's name may come after the group it
+                    // belongs to.
+                    if f.title {
+                        for k in end..end + 7 {
+                            match self.class(k) {
+                                Some(TokClass::Quote) if definite => {
+                                    return Some(Item::Uncounted { end });
                                 }
+                                Some(TokClass::Word)
+                                    if self.word(k).is_some_and(|x| {
+                                        self.lex.name_cues.contains(x)
+                                            || self.lex.naming_words.contains(x)
+                                    }) =>
+                                {
+                                    return Some(Item::Uncounted { end });
+                                }
+                                Some(TokClass::Word | TokClass::Quote) => {}
+                                _ => break,
                             }
                         }
                     }
@@ -913,7 +918,7 @@ impl<'a> Extractor<'a> {
             });
         }
         // `وجُرح آخر`: one more person.
-        if matches!(word, "اخر" | "اخري") {
+        if matches!(word, "اخر" | "اخري") || self.lex.ordinal_others.contains(word) {
             return Some(Item::Count {
                 count: 1,
                 approximate: false,
