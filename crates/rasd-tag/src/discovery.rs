@@ -135,7 +135,11 @@ impl<'a> Scan<'a> {
         if rule.definite_first && !definite && (adjective || r.in_set(&r.common_words, first)) {
             return None;
         }
-        if rule.entity_type == EntityType::Location && rule.keep_trigger && !definite && adjective {
+        if rule.entity_type == EntityType::Location
+            && rule.keep_trigger
+            && !definite
+            && (adjective || rule.definite_first)
+        {
             return None;
         }
         if rule.person_name && definite {
