@@ -114,6 +114,7 @@ pub(crate) struct Lexicon {
     follow_ok: HashSet<String>,
     name_cues: HashSet<String>,
     naming_words: HashSet<String>,
+    time_words: HashSet<String>,
     ordinal_others: HashSet<String>,
     not_names: HashSet<String>,
     not_adjectives: HashSet<String>,
@@ -209,6 +210,7 @@ struct LexiconJson {
     follow_ok: WordsJson,
     name_cues: WordsJson,
     naming_words: WordsJson,
+    time_words: WordsJson,
     ordinal_others: Vec<String>,
     not_names: WordsJson,
     triggers: TriggersJson,
@@ -284,6 +286,7 @@ impl Lexicon {
             follow_ok: fold_set(&j.follow_ok.words),
             name_cues: fold_set(&j.name_cues.words),
             naming_words: fold_set(&j.naming_words.words),
+            time_words: fold_set(&j.time_words.words),
             ordinal_others: fold_set(&j.ordinal_others),
             not_names: fold_set(&j.not_names.words),
             not_adjectives: fold_set(&j.not_adjectives),
@@ -1328,24 +1331,46 @@ impl<'a> Extractor<'a> {
     /// A counted object after a verb's subject or an adverbial:
     /// `قتلت القوات التركية 3 مدنيين`، `أصيب في القصف 5 أطفال`.
     fn after_subject(&self, start: usize, entry: &TriggerEntry, ctx: PhraseCtx) -> Option<Phrase> {
-        for g in 1..=entry.subject_gap {
-            let k = start + g;
-            let gap_ok = (start..k).all(|x| {
-                self.class(x) == Some(TokClass::Word)
-                    && self.trigger_at(x, false).is_none()
-                    && self.lex.numbers.count(&self.w, x, false).is_none()
-                    && !self
-                        .lex
-                        .breakdown
-                        .contains(self.word(x).unwrap_or_default())
-            });
-            if !gap_ok {
+        // Time words (`أمس الأحد،`) cannot be the subject: after them even a
+        // single victim is the one the verb is about, and a comma may follow.
+        let is_time = |x: usize| {
+            self.word(x)
+                .is_some_and(|w| self.lex.time_words.contains(w))
+        };
+        let mut all_time = true;
+        let mut k = start;
+        let mut words = 0;
+        while words < entry.subject_gap {
+            match self.class(k) {
+                Some(TokClass::Word) => {}
+                Some(TokClass::SoftBreak) if all_time && words > 0 => {
+                    k += 1;
+                    continue;
+                }
+                _ => return None,
+            }
+            let w = self.word(k).unwrap_or_default();
+            if self.trigger_at(k, false).is_some()
+                || self.lex.numbers.count(&self.w, k, false).is_some()
+                || self.lex.breakdown.contains(w)
+            {
                 return None;
             }
-            if let Some(p) = self.phrase(k, ctx) {
-                if p.has_noun && p.first_is_count && !p.approximate {
-                    return Some(p);
-                }
+            all_time &= is_time(k);
+            words += 1;
+            k += 1;
+            if self.class(k) == Some(TokClass::SoftBreak) && !all_time {
+                return None;
+            }
+            let Some(p) = self.phrase(k, ctx).or_else(|| {
+                (all_time && self.class(k) == Some(TokClass::SoftBreak))
+                    .then(|| self.phrase(k + 1, ctx))
+                    .flatten()
+            }) else {
+                continue;
+            };
+            if p.has_noun && !p.approximate && (p.first_is_count || all_time) {
+                return Some(p);
             }
         }
         None
