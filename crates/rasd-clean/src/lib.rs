@@ -423,11 +423,19 @@ impl Cleaner {
             // Few lines (every real article): direct substring search.
             for (c, &i) in candidates.iter().enumerate() {
                 let needle = padded(i);
-                let finder = memchr::memmem::Finder::new(needle.as_bytes());
+                // Anchor on the first two words, then compare in place: cheaper
+                // than building a substring searcher for every candidate.
+                let anchor_end = needle
+                    .match_indices(' ')
+                    .nth(2)
+                    .map_or(needle.len(), |(p, _)| p + 1);
+                let anchor = &needle[..anchor_end];
                 contained[c] = containers.iter().zip(&padded_containers).any(|(&j, hay)| {
                     j != i
                         && lines[i].key.len() < lines[j].key.len()
-                        && finder.find(hay.as_bytes()).is_some()
+                        && hay
+                            .match_indices(anchor)
+                            .any(|(p, _)| hay[p..].starts_with(needle.as_str()))
                 });
             }
         } else {
@@ -484,7 +492,7 @@ fn iso639_1(lang: whatlang::Lang) -> &'static str {
 
 /// Bytes of text given to the language detector: enough for a confident
 /// answer, and the detector's cost grows with its input.
-const LANG_SAMPLE_BYTES: usize = 1024;
+const LANG_SAMPLE_BYTES: usize = 512;
 
 /// Language of the cleaned text (title included), with whatlang's
 /// confidence. Falls back to the producer's `lang` hint, then `und`.

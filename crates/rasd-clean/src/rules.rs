@@ -9,7 +9,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::{AhoCorasick, Anchored, Input, MatchKind, StartKind};
 use regex::{Regex, RegexSet};
 use serde::Deserialize;
 
@@ -122,9 +122,12 @@ pub struct Rules {
     exact: HashMap<String, String>,
     contains: Vec<(String, String, usize)>,
     patterns: RegexSet,
-    pattern_kinds: Vec<String>,
+    /// Kind and word limit of each pattern.
+    pattern_kinds: Vec<(String, usize)>,
     text_patterns: RegexSet,
-    text_pattern_kinds: Vec<String>,
+    text_pattern_kinds: Vec<(String, usize)>,
+    /// The largest word limit of any pattern: longer lines skip the sets.
+    pattern_max_words: usize,
     tokens: Vec<(HashSet<String>, String)>,
     /// Whole-line byline keys → outlet name.
     byline_lines: HashMap<String, String>,
@@ -159,7 +162,7 @@ impl Rules {
             for p in &r.text_patterns {
                 Regex::new(p).map_err(|e| format!("pattern {p:?}: {e}"))?;
                 text_patterns.push(format!("^(?:{p})$"));
-                text_pattern_kinds.push(r.kind.clone());
+                text_pattern_kinds.push((r.kind.clone(), r.max_words.unwrap_or(DEFAULT_MAX_WORDS)));
             }
             for l in &r.lines {
                 exact.entry(key(l)).or_insert_with(|| r.kind.clone());
@@ -171,7 +174,7 @@ impl Rules {
             for p in &r.patterns {
                 Regex::new(p).map_err(|e| format!("pattern {p:?}: {e}"))?;
                 patterns.push(format!("^(?:{p})$"));
-                pattern_kinds.push(r.kind.clone());
+                pattern_kinds.push((r.kind.clone(), r.max_words.unwrap_or(DEFAULT_MAX_WORDS)));
             }
             if !r.tokens.is_empty() {
                 let set: HashSet<String> = r.tokens.iter().map(|t| key(t)).collect();
@@ -211,6 +214,7 @@ impl Rules {
         }
         let outlet_names = AhoCorasick::builder()
             .match_kind(MatchKind::LeftmostLongest)
+            .start_kind(StartKind::Both)
             .build(&names)
             .map_err(|e| e.to_string())?;
 
@@ -229,6 +233,12 @@ impl Rules {
             exact,
             contains,
             patterns,
+            pattern_max_words: pattern_kinds
+                .iter()
+                .chain(&text_pattern_kinds)
+                .map(|(_, m)| *m)
+                .max()
+                .unwrap_or(0),
             pattern_kinds,
             text_patterns,
             text_pattern_kinds,
@@ -252,11 +262,16 @@ impl Rules {
     /// match-normalized, lower-cased text, if any.
     pub fn line_kind(&self, line_key: &str, norm_lower: &str) -> Option<&str> {
         self.boilerplate_kind(line_key).or_else(|| {
+            let words = line_key.split(' ').count();
+            if words > self.pattern_max_words {
+                return None;
+            }
             self.text_patterns
                 .matches(norm_lower.trim())
                 .iter()
-                .next()
-                .map(|i| self.text_pattern_kinds[i].as_str())
+                .map(|i| &self.text_pattern_kinds[i])
+                .find(|(_, max)| words <= *max)
+                .map(|(kind, _)| kind.as_str())
         })
     }
 
@@ -279,11 +294,15 @@ impl Rules {
                 return Some(kind);
             }
         }
+        if words > self.pattern_max_words {
+            return None;
+        }
         self.patterns
             .matches(line_key)
             .iter()
-            .next()
-            .map(|i| self.pattern_kinds[i].as_str())
+            .map(|i| &self.pattern_kinds[i])
+            .find(|(_, max)| words <= *max)
+            .map(|(kind, _)| kind.as_str())
     }
 
     /// The outlet when the whole line is a byline (`SY24 -خاص`).
@@ -313,13 +332,13 @@ impl Rules {
     /// length of that prefix in the normalized line (separator and
     /// following spaces included).
     pub fn byline_prefix(&self, norm_lower: &str) -> Option<(&str, usize)> {
-        let m = self.outlet_names.find(norm_lower)?;
-        if !norm_lower[..m.start()]
-            .trim_matches(|c: char| c == '(' || c == '[' || c == ' ')
-            .is_empty()
-        {
-            return None;
-        }
+        // Anchored after any opening bracket: only a name that begins the
+        // line counts, and the search stops there.
+        let start = norm_lower.len() - norm_lower.trim_start_matches(['(', '[', ' ']).len();
+        let input = Input::new(norm_lower)
+            .range(start..)
+            .anchored(Anchored::Yes);
+        let m = self.outlet_names.find(input)?;
         let rest = &norm_lower[m.end()..];
         let rest_trim = rest.trim_start_matches([')', ']', ' ']);
         let sep = rest_trim.chars().next()?;
@@ -338,7 +357,32 @@ impl Rules {
     /// An outlet named in the text in a way that identifies the publisher:
     /// `مراسل (الحل نت)`, `(الحل نت)`, `لـ أورينت نت`.
     pub fn outlet_mention(&self, norm_lower: &str) -> Option<&str> {
-        for m in self.outlet_names.find_iter(norm_lower) {
+        // Names are looked for only where a self-reference can start: after
+        // `(` and after a word of `mention_before`; an anchored search there
+        // is far cheaper than scanning every line for ~600 names.
+        let bytes = norm_lower.as_bytes();
+        let mut starts: Vec<usize> = Vec::new();
+        for (p, c) in norm_lower.char_indices() {
+            if c == '(' {
+                starts.push(p + 1);
+            }
+            if p > 0 && bytes[p - 1] != b' ' {
+                continue;
+            }
+            for w in &self.mention_before {
+                if norm_lower[p..].starts_with(w.as_str()) {
+                    starts.push(p + w.len());
+                }
+            }
+        }
+        for start in starts {
+            let start = norm_lower.len() - norm_lower[start..].trim_start().len();
+            let input = Input::new(norm_lower)
+                .range(start..)
+                .anchored(Anchored::Yes);
+            let Some(m) = self.outlet_names.find(input) else {
+                continue;
+            };
             let before = norm_lower[..m.start()].trim_end();
             let after = &norm_lower[m.end()..];
             let name = &self.outlet_of_name[m.pattern().as_usize()];
