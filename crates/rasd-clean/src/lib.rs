@@ -267,18 +267,22 @@ impl Cleaner {
         };
 
         // 3. Context-free line rules.
+        // A stripped outlet prefix (`SY24: ...`) exposes the rest of the
+        // line to the same rules again, until nothing more applies.
         for (i, line) in lines.iter_mut().enumerate() {
-            if let Some(name) = self.rules.byline_line(&line.key) {
-                found(OutletEvidence::BylineLine, name);
-                line.remove("byline");
-                continue;
-            }
-            if let Some(kind) = self.rules.line_kind(&line.key, &line.norm_lower) {
-                line.remove_owned(kind);
-                continue;
-            }
-            // Outlet prefixes, repeatedly (`SY24: خاص: ...`).
-            while let Some((name, len)) = self.rules.byline_prefix(&line.norm_lower) {
+            loop {
+                if let Some(name) = self.rules.byline_line(&line.key) {
+                    found(OutletEvidence::BylineLine, name);
+                    line.remove("byline");
+                    break;
+                }
+                if let Some(kind) = self.rules.line_kind(&line.key, &line.norm_lower) {
+                    line.remove_owned(kind);
+                    break;
+                }
+                let Some((name, len)) = self.rules.byline_prefix(&line.norm_lower) else {
+                    break;
+                };
                 found(OutletEvidence::BylinePrefix, name);
                 let n = rasd_text::normalize(&line.text, &NormalizerConfig::matching());
                 let cut = n.original_range(0, len).end;
@@ -291,8 +295,10 @@ impl Cleaner {
                 ));
                 *line = Line::new(&line.text[cut..]);
             }
-            if let Some(name) = self.rules.outlet_mention(&line.norm_lower) {
-                found(OutletEvidence::Mention, name);
+            if line.kept() {
+                if let Some(name) = self.rules.outlet_mention(&line.norm_lower) {
+                    found(OutletEvidence::Mention, name);
+                }
             }
         }
 

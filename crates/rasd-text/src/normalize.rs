@@ -445,7 +445,9 @@ fn classify(c: char, cfg: &NormalizerConfig, table: &[u32; 256], expand: bool) -
     if cfg.unify_dashes && is_dash(c) {
         return Action::Replace('-');
     }
-    if expand && cfg.compat_forms && is_compat(c) {
+    // Quotes and dashes keep their identity (″ is not two primes): the quote
+    // and dash steps own them.
+    if expand && cfg.compat_forms && is_compat(c) && !is_quote(c) && !is_dash(c) {
         let mut out = String::new();
         let mut changed = false;
         for d in std::iter::once(c).nfkc() {

@@ -54,8 +54,14 @@ fn boundaries(s: &str) -> Vec<usize> {
         .collect()
 }
 
+/// Cases per property: `PROPTEST_CASES` when set (for long runs), else
+/// the given default.
+fn cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(400))]
+    #![proptest_config(ProptestConfig::with_cases(cases(400)))]
 
     #[test]
     fn alignment_is_monotonic_on_boundaries_and_covering(text in any_text()) {
