@@ -13,7 +13,6 @@ use std::io::{BufRead, BufReader};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use async_nats::jetstream::{self, consumer};
@@ -30,10 +29,12 @@ pub fn repo_root() -> PathBuf {
 }
 
 /// Serialize the heavy tests of one test binary: each starts a server and
-/// several processes, and the machine has two cores.
-pub fn serial() -> MutexGuard<'static, ()> {
-    static LOCK: Mutex<()> = Mutex::new(());
-    LOCK.lock().unwrap_or_else(|p| p.into_inner())
+/// several processes, and the machine has two cores. (An async mutex: each
+/// `#[tokio::test]` has its own runtime, and the guard is held across
+/// awaits.)
+pub async fn serial() -> tokio::sync::MutexGuard<'static, ()> {
+    static LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    LOCK.lock().await
 }
 
 /// Locate a nats-server binary of version 2.10 or later.

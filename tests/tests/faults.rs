@@ -40,7 +40,7 @@ fn assert_each_exactly_once(counts: &HashMap<String, usize>, prefix: &str, n: us
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_replicas_of_a_stage_share_the_work_and_the_total_is_exact() -> anyhow::Result<()> {
-    let _g = serial();
+    let _g = serial().await;
     let server = NatsServer::start()?;
     let _clean = RasdProcess::spawn(&server.url(), &["stage", "clean"])?;
     let (ma, mb) = (
@@ -105,7 +105,7 @@ async fn two_replicas_of_a_stage_share_the_work_and_the_total_is_exact() -> anyh
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sigkilled_stage_restarts_and_every_article_comes_out_once() -> anyhow::Result<()> {
-    let _g = serial();
+    let _g = serial().await;
     let server = NatsServer::start()?;
     let stage_args = ["stage", "tag", "--ack-wait", "2s"];
     let _clean = RasdProcess::spawn(&server.url(), &["stage", "clean", "--ack-wait", "2s"])?;
@@ -148,7 +148,7 @@ async fn a_sigkilled_stage_restarts_and_every_article_comes_out_once() -> anyhow
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stages_ride_out_a_nats_server_restart_without_losing_anything() -> anyhow::Result<()> {
-    let _g = serial();
+    let _g = serial().await;
     let mut server = NatsServer::start()?;
     let mut stages = RasdProcess::spawn(
         &server.url(),

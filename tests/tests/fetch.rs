@@ -53,7 +53,7 @@ async fn start_site() -> anyhow::Result<(String, Hits)> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fetched_pages_become_raw_articles_and_failures_are_retried_or_dead_lettered(
 ) -> anyhow::Result<()> {
-    let _g = serial();
+    let _g = serial().await;
     let (site, hits) = start_site().await?;
     let server = NatsServer::start()?;
     let mut fetch = RasdProcess::spawn(

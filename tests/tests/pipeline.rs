@@ -13,7 +13,7 @@ const PATIENCE: Duration = Duration::from_secs(60);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn seeds_come_out_tagged_with_their_original_ids() -> anyhow::Result<()> {
-    let _g = serial();
+    let _g = serial().await;
     let server = NatsServer::start()?;
     let mut stages = RasdProcess::spawn(&server.url(), &["run"])?;
     let client = server.connect().await?;
@@ -82,7 +82,7 @@ async fn seeds_come_out_tagged_with_their_original_ids() -> anyhow::Result<()> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_input_goes_to_the_dlq_with_its_reason_and_the_stage_keeps_going() -> anyhow::Result<()>
 {
-    let _g = serial();
+    let _g = serial().await;
     let server = NatsServer::start()?;
     let mut clean = RasdProcess::spawn(
         &server.url(),
@@ -204,7 +204,7 @@ async fn bad_input_goes_to_the_dlq_with_its_reason_and_the_stage_keeps_going() -
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_same_article_published_twice_comes_out_once() -> anyhow::Result<()> {
-    let _g = serial();
+    let _g = serial().await;
     let server = NatsServer::start()?;
     let _stages = RasdProcess::spawn(&server.url(), &["run", "--only", "clean,tag"])?;
     let client = server.connect().await?;
@@ -267,7 +267,7 @@ async fn the_same_article_published_twice_comes_out_once() -> anyhow::Result<()>
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stages_expose_metrics_service_api_and_status() -> anyhow::Result<()> {
-    let _g = serial();
+    let _g = serial().await;
     let server = NatsServer::start()?;
     let metrics_addr = format!("127.0.0.1:{}", free_port());
     let mut clean = RasdProcess::spawn(

@@ -65,7 +65,10 @@ async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     std::env::set_var("RASD_BIN", &args.rasd);
     let articles = synthetic_articles("bench", args.articles)?;
-    let bytes: usize = articles.iter().map(|a| serde_json::to_vec(a).map(|v| v.len()).unwrap_or(0)).sum();
+    let bytes: usize = articles
+        .iter()
+        .map(|a| serde_json::to_vec(a).map(|v| v.len()).unwrap_or(0))
+        .sum();
     println!(
         "rasd-bench: {} articles ({:.1} MB of JSON), concurrency {}, latency at {}/s over {} articles",
         args.articles,
@@ -76,9 +79,15 @@ async fn main() -> anyhow::Result<()> {
     );
 
     let pipe_tp = pipeline_throughput(&args, &articles).await?;
-    println!("pipeline  raw→tagged: {:>8.0} articles/s ({} in {:.2}s)", pipe_tp.per_second, pipe_tp.articles, pipe_tp.seconds);
+    println!(
+        "pipeline  raw→tagged: {:>8.0} articles/s ({} in {:.2}s)",
+        pipe_tp.per_second, pipe_tp.articles, pipe_tp.seconds
+    );
     let base_tp = baseline_throughput(&args, &articles).await?;
-    println!("baseline  raw→tagged: {:>8.0} articles/s ({} in {:.2}s)", base_tp.per_second, base_tp.articles, base_tp.seconds);
+    println!(
+        "baseline  raw→tagged: {:>8.0} articles/s ({} in {:.2}s)",
+        base_tp.per_second, base_tp.articles, base_tp.seconds
+    );
     let ratio = pipe_tp.per_second / base_tp.per_second;
     println!("ratio pipeline/baseline: {:.2} (target ≥ 0.50)", ratio);
 
@@ -104,10 +113,20 @@ async fn main() -> anyhow::Result<()> {
 }
 
 /// Start the real stages (clean + tag in one process) on a fresh server.
-async fn start_pipeline(args: &Args) -> anyhow::Result<(NatsServer, RasdProcess, jetstream::Context, async_nats::Client)> {
+async fn start_pipeline(
+    args: &Args,
+) -> anyhow::Result<(
+    NatsServer,
+    RasdProcess,
+    jetstream::Context,
+    async_nats::Client,
+)> {
     let server = NatsServer::start()?;
     let c = args.concurrency.to_string();
-    let stages = RasdProcess::spawn(&server.url(), &["run", "--only", "clean,tag", "--concurrency", &c])?;
+    let stages = RasdProcess::spawn(
+        &server.url(),
+        &["run", "--only", "clean,tag", "--concurrency", &c],
+    )?;
     let client = server.connect().await?;
     let js = jetstream::new(client.clone());
     wait_for_consumer(&js, "RASD_ARTICLES", "tag", Duration::from_secs(60)).await?;
@@ -115,12 +134,22 @@ async fn start_pipeline(args: &Args) -> anyhow::Result<(NatsServer, RasdProcess,
 }
 
 /// Start bare relays raw → clean → tagged on a fresh server.
-async fn start_baseline(args: &Args) -> anyhow::Result<(NatsServer, jetstream::Context, async_nats::Client)> {
+async fn start_baseline(
+    args: &Args,
+) -> anyhow::Result<(NatsServer, jetstream::Context, async_nats::Client)> {
     let server = NatsServer::start()?;
     let client = server.connect().await?;
     let js = jetstream::new(client.clone());
-    rasd_bus::provision::ensure_streams(&js, &rasd_model::Subjects::default(), &rasd_bus::StreamArgs::default()).await?;
-    for (durable, from, to) in [("clean", "rasd.articles.raw", "rasd.articles.clean"), ("tag", "rasd.articles.clean", "rasd.articles.tagged")] {
+    rasd_bus::provision::ensure_streams(
+        &js,
+        &rasd_model::Subjects::default(),
+        &rasd_bus::StreamArgs::default(),
+    )
+    .await?;
+    for (durable, from, to) in [
+        ("clean", "rasd.articles.raw", "rasd.articles.clean"),
+        ("tag", "rasd.articles.clean", "rasd.articles.tagged"),
+    ] {
         let stream = js.get_stream("RASD_ARTICLES").await?;
         let consumer: consumer::PullConsumer = stream
             .create_consumer(consumer::pull::Config {
@@ -134,7 +163,12 @@ async fn start_baseline(args: &Args) -> anyhow::Result<(NatsServer, jetstream::C
         let js = js.clone();
         let concurrency = args.concurrency;
         tokio::spawn(async move {
-            let messages = match consumer.stream().max_messages_per_batch(concurrency * 4).messages().await {
+            let messages = match consumer
+                .stream()
+                .max_messages_per_batch(concurrency * 4)
+                .messages()
+                .await
+            {
                 Ok(m) => m,
                 Err(e) => return eprintln!("baseline relay: {e}"),
             };
@@ -143,21 +177,34 @@ async fn start_baseline(args: &Args) -> anyhow::Result<(NatsServer, jetstream::C
                     let js = js.clone();
                     async move {
                         let Ok(m) = m else { return };
-                        let id = m
-                            .headers
-                            .as_ref()
-                            .and_then(|h| h.get("Nats-Msg-Id"))
-                            .map(|v| v.to_string())
+                        // The article id travels in a header, as with the real stages.
+                        let header = |name: &str| {
+                            m.headers
+                                .as_ref()
+                                .and_then(|h| h.get(name))
+                                .map(|v| v.to_string())
+                        };
+                        let id = header(rasd_bus::ARTICLE_ID_HEADER)
+                            .or_else(|| {
+                                header("Nats-Msg-Id").map(|v| {
+                                    v.split_once(':')
+                                        .map_or(v.clone(), |(_, id)| id.to_string())
+                                })
+                            })
                             .unwrap_or_default();
                         let publish = jetstream::message::PublishMessage::build()
                             .payload(m.payload.clone())
                             .message_id(format!("{durable}:{id}"))
-                            .header(rasd_bus::ARTICLE_ID_HEADER, id.trim_start_matches("raw:").to_string());
+                            .header(rasd_bus::ARTICLE_ID_HEADER, id.as_str());
                         let ok = match js.send_publish(to, publish).await {
                             Ok(ack) => ack.await.is_ok(),
                             Err(_) => false,
                         };
-                        let _ = if ok { m.ack().await } else { m.ack_with(AckKind::Nak(None)).await };
+                        let _ = if ok {
+                            m.ack().await
+                        } else {
+                            m.ack_with(AckKind::Nak(None)).await
+                        };
                     }
                 })
                 .await;
@@ -167,7 +214,11 @@ async fn start_baseline(args: &Args) -> anyhow::Result<(NatsServer, jetstream::C
 }
 
 /// Publish everything at once; time until `n` tagged articles arrived.
-async fn run_throughput(js: &jetstream::Context, client: &async_nats::Client, articles: &[serde_json::Value]) -> anyhow::Result<Throughput> {
+async fn run_throughput(
+    js: &jetstream::Context,
+    client: &async_nats::Client,
+    articles: &[serde_json::Value],
+) -> anyhow::Result<Throughput> {
     let mut sub = client.subscribe("rasd.articles.tagged").await?;
     client.flush().await?;
     let n = articles.len();
@@ -183,7 +234,12 @@ async fn run_throughput(js: &jetstream::Context, client: &async_nats::Client, ar
             .await
             .map_err(|_| anyhow::anyhow!("stalled at {} of {n} tagged", seen.len()))?
             .ok_or_else(|| anyhow::anyhow!("subscription closed"))?;
-        let id = m.headers.as_ref().and_then(|h| h.get(rasd_bus::ARTICLE_ID_HEADER)).map(|v| v.to_string()).unwrap_or_default();
+        let id = m
+            .headers
+            .as_ref()
+            .and_then(|h| h.get(rasd_bus::ARTICLE_ID_HEADER))
+            .map(|v| v.to_string())
+            .unwrap_or_default();
         seen.insert(id);
     }
     let seconds = start.elapsed().as_secs_f64();
@@ -196,7 +252,12 @@ async fn run_throughput(js: &jetstream::Context, client: &async_nats::Client, ar
 }
 
 /// Publish at a fixed rate; per-article publish → tagged latency.
-async fn run_latency(js: &jetstream::Context, client: &async_nats::Client, articles: &[serde_json::Value], rate: u32) -> anyhow::Result<Latency> {
+async fn run_latency(
+    js: &jetstream::Context,
+    client: &async_nats::Client,
+    articles: &[serde_json::Value],
+    rate: u32,
+) -> anyhow::Result<Latency> {
     let sent: Arc<Mutex<HashMap<String, Instant>>> = Default::default();
     let mut sub = client.subscribe("rasd.articles.tagged").await?;
     client.flush().await?;
@@ -231,14 +292,21 @@ async fn run_latency(js: &jetstream::Context, client: &async_nats::Client, artic
             .map_err(|_| anyhow::anyhow!("stalled at {} of {n} tagged", latencies.len()))?
             .ok_or_else(|| anyhow::anyhow!("subscription closed"))?;
         let now = Instant::now();
-        let id = m.headers.as_ref().and_then(|h| h.get(rasd_bus::ARTICLE_ID_HEADER)).map(|v| v.to_string()).unwrap_or_default();
+        let id = m
+            .headers
+            .as_ref()
+            .and_then(|h| h.get(rasd_bus::ARTICLE_ID_HEADER))
+            .map(|v| v.to_string())
+            .unwrap_or_default();
         if let Some(t) = sent.lock().await.remove(&id) {
             latencies.push(now.duration_since(t).as_secs_f64() * 1000.0);
         }
     }
     publisher.await??;
     latencies.sort_by(f64::total_cmp);
-    let pct = |p: f64| latencies[((latencies.len() as f64 * p).ceil() as usize).clamp(1, latencies.len()) - 1];
+    let pct = |p: f64| {
+        latencies[((latencies.len() as f64 * p).ceil() as usize).clamp(1, latencies.len()) - 1]
+    };
     Ok(Latency {
         articles: n,
         rate,
@@ -248,14 +316,20 @@ async fn run_latency(js: &jetstream::Context, client: &async_nats::Client, artic
     })
 }
 
-async fn pipeline_throughput(args: &Args, articles: &[serde_json::Value]) -> anyhow::Result<Throughput> {
+async fn pipeline_throughput(
+    args: &Args,
+    articles: &[serde_json::Value],
+) -> anyhow::Result<Throughput> {
     let (_server, mut stages, js, client) = start_pipeline(args).await?;
     let r = run_throughput(&js, &client, articles).await;
     stages.terminate(Duration::from_secs(15));
     r
 }
 
-async fn baseline_throughput(args: &Args, articles: &[serde_json::Value]) -> anyhow::Result<Throughput> {
+async fn baseline_throughput(
+    args: &Args,
+    articles: &[serde_json::Value],
+) -> anyhow::Result<Throughput> {
     let (_server, js, client) = start_baseline(args).await?;
     run_throughput(&js, &client, articles).await
 }
