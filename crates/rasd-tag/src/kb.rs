@@ -24,7 +24,7 @@
 //! A file that is missing or empty contributes nothing; a file that does not
 //! parse is an error (the stage must not start with half a knowledge base).
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use rasd_model::EntityType;
 use serde::Deserialize;
@@ -106,6 +106,8 @@ pub struct Kb {
     /// Ids merged into another entity (a district named like its
     /// governorate, a town named like its admin unit) → that entity's id.
     merged: HashMap<String, String>,
+    /// Place ancestors of each entity, nearest first.
+    ancestor_cache: Vec<Vec<u32>>,
     /// Community names that are also common words (`stopwords.json`).
     pub common_words: HashSet<String>,
     /// Words that are never place names (`never_places` of
@@ -239,7 +241,7 @@ impl KbEntity {
 impl Kb {
     /// The knowledge base shipped with the crate.
     pub fn load_default() -> Result<Kb, String> {
-        Kb::load_with_common_words(&HashSet::new())
+        Kb::load_with_common_words(&HashSet::default())
     }
 
     /// The shipped knowledge base, with extra common words (place names
@@ -282,6 +284,14 @@ impl Kb {
                 }
             }
         }
+        self.ancestor_cache = (0..self.entities.len())
+            .map(|i| {
+                self.compute_ancestors(i)
+                    .into_iter()
+                    .map(|a| a as u32)
+                    .collect()
+            })
+            .collect();
     }
 
     /// The id an entity was merged into, if `id` is a merged id.
@@ -300,6 +310,15 @@ impl Kb {
     /// Ids of the entity's place ancestors, nearest first (bounded, so a
     /// parent cycle in the data cannot loop).
     pub fn ancestors(&self, idx: usize) -> Vec<usize> {
+        self.ancestor_ids(idx).iter().map(|&a| a as usize).collect()
+    }
+
+    /// [`Kb::ancestors`], precomputed at load.
+    pub fn ancestor_ids(&self, idx: usize) -> &[u32] {
+        self.ancestor_cache.get(idx).map_or(&[], Vec::as_slice)
+    }
+
+    fn compute_ancestors(&self, idx: usize) -> Vec<usize> {
         let mut out = Vec::new();
         let mut cur = self.entities[idx].parent.as_deref();
         while let Some(p) = cur {
@@ -373,9 +392,9 @@ impl Kb {
         let comms: Vec<Community> = parse_array("communities.json", COMMUNITIES)?;
 
         // Admin id → index of the entity that represents it after merging.
-        let mut rep: HashMap<String, usize> = HashMap::new();
-        let mut merged_towns: HashSet<usize> = HashSet::new();
-        let mut by_pcode: HashMap<String, usize> = HashMap::new();
+        let mut rep: HashMap<String, usize> = HashMap::default();
+        let mut merged_towns: HashSet<usize> = HashSet::default();
+        let mut by_pcode: HashMap<String, usize> = HashMap::default();
 
         for (level, units) in [
             ("governorate", &govs),
@@ -559,7 +578,7 @@ impl Kb {
 /// Keys of a list of strings (or of objects with a `name` / `name_ar` /
 /// `word` field).
 fn string_keys(items: &[Value]) -> HashSet<String> {
-    let mut out = HashSet::new();
+    let mut out = HashSet::default();
     for it in items {
         let texts: Vec<&str> = match it {
             Value::String(s) => vec![s.as_str()],
@@ -589,10 +608,10 @@ pub fn parse_stopwords(src: &str) -> Result<(HashSet<String>, HashSet<String>), 
     }
     let v: Value = serde_json::from_str(src).map_err(|e| format!("stopwords.json: {e}"))?;
     match v {
-        Value::Array(a) => Ok((string_keys(&a), HashSet::new())),
+        Value::Array(a) => Ok((string_keys(&a), HashSet::default())),
         Value::Object(o) => {
-            let mut context = HashSet::new();
-            let mut never = HashSet::new();
+            let mut context = HashSet::default();
+            let mut never = HashSet::default();
             for (k, v) in o {
                 let Value::Array(a) = v else { continue };
                 if k.contains("never") {

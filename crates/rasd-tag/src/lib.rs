@@ -27,7 +27,7 @@ pub mod norm;
 mod numbers;
 pub mod rules;
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::time::{Duration, Instant};
 
 use rasd_model::{
@@ -36,7 +36,7 @@ use rasd_model::{
 
 use crate::discovery::discover;
 use crate::kb::{ContextRule, Kb, Origin};
-use crate::matcher::{words, Candidate, Context, Matcher, Target, Word};
+use crate::matcher::{words, Candidate, Context, Matcher, Target, Targets, Word};
 use crate::norm::{match_key, MatchText};
 use crate::rules::Rules;
 
@@ -105,7 +105,7 @@ impl Tagger {
         let mut kb = Kb::load_with_common_words(&rules.common_words)?;
         kb.common_words.extend(rules.common_words.iter().cloned());
         let matcher = Matcher::build(&kb, &rules)?;
-        let mut outlets = HashMap::new();
+        let mut outlets = HashMap::default();
         for (i, e) in kb.entities.iter().enumerate() {
             if e.entity_type == EntityType::Media {
                 for n in std::iter::once(&e.name_en).chain(e.aliases_en.iter()) {
@@ -167,7 +167,7 @@ impl Tagger {
         let body_cands = self.matcher.candidates(body.as_str(), &body_words);
         let title_cands = self.matcher.candidates(title.as_str(), &title_words);
         // Entities named without any context rule anywhere: known parents.
-        let mut article_entities = HashSet::new();
+        let mut article_entities = HashSet::default();
         for c in body_cands.iter().chain(title_cands.iter()) {
             for t in &c.targets {
                 if self.bare(c, *t) {
@@ -192,7 +192,7 @@ impl Tagger {
 
         let lead_end = article.paragraphs.first().map_or(0, |p| p.end);
         let mut entities: Vec<(EntityKey, TaggedEntity, f64)> = Vec::new();
-        let mut slot: HashMap<EntityKey, usize> = HashMap::new();
+        let mut slot: HashMap<EntityKey, usize> = HashMap::default();
 
         // Datelines and bylines the cleaner cut from the text still name
         // the outlet and the place the report is filed from
@@ -352,7 +352,7 @@ impl Tagger {
         article_entities: &HashSet<u32>,
         in_dateline: bool,
     ) -> Vec<Found> {
-        let mut bare_positions: HashMap<u32, Vec<usize>> = HashMap::new();
+        let mut bare_positions: HashMap<u32, Vec<usize>> = HashMap::default();
         for c in cands {
             for t in &c.targets {
                 if self.bare(c, *t) {
@@ -375,7 +375,7 @@ impl Tagger {
         let mut found: Vec<Found> = Vec::new();
         let mut pending: Vec<&Candidate> = Vec::new();
         for c in cands {
-            let allowed: Vec<Target> = c
+            let allowed: Targets = c
                 .targets
                 .iter()
                 .copied()
@@ -417,7 +417,7 @@ impl Tagger {
             });
             match kb_targets {
                 Some(targets) => {
-                    let same: Vec<Target> = targets
+                    let same: Targets = targets
                         .iter()
                         .copied()
                         .filter(|t| {
@@ -465,7 +465,7 @@ impl Tagger {
             if !matches!(gap, " " | "، " | ", ") {
                 continue;
             }
-            let locs: Vec<Target> = c
+            let locs: Targets = c
                 .targets
                 .iter()
                 .copied()

@@ -22,7 +22,7 @@
 //! article mentions wins. Overlaps are resolved longest first
 //! (`لواء القدس` over `القدس`).
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use aho_corasick::automaton::Automaton;
 use aho_corasick::nfa::contiguous;
@@ -31,6 +31,9 @@ use rasd_model::EntityType;
 
 use crate::kb::{ContextRule, Kb, Origin};
 use crate::rules::Rules;
+
+/// The entities one alias may name (usually one or two, kept inline).
+pub type Targets = smallvec::SmallVec<[Target; 2]>;
 
 /// One entity an alias may name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,6 +73,19 @@ pub struct Word {
     pub tight_before: bool,
 }
 
+/// Letters and digits make words. Arabic letters and ASCII are answered
+/// without the Unicode tables (the hot path of the word scanner).
+#[inline]
+pub fn is_word_char(c: char) -> bool {
+    match c {
+        'a'..='z' | 'A'..='Z' | '0'..='9' => true,
+        '\u{0621}'..='\u{064A}' | '\u{0660}'..='\u{0669}' | '\u{0671}'..='\u{06D3}' => true,
+        c if c.is_ascii() => false,
+        ' ' | '\n' | '،' | '؛' | '؟' | '«' | '»' | '“' | '”' => false,
+        c => c.is_alphanumeric(),
+    }
+}
+
 /// Split a matching text into words (runs of letters and digits).
 pub fn words(text: &str) -> Vec<Word> {
     let mut out = Vec::with_capacity(text.len() / 6);
@@ -78,7 +94,7 @@ pub fn words(text: &str) -> Vec<Word> {
     let mut tight = false;
     let mut gap_clean = true;
     for (i, c) in text.char_indices() {
-        if c.is_alphanumeric() {
+        if is_word_char(c) {
             if start.is_none() {
                 start = Some(i);
                 tight = gap_clean;
@@ -125,12 +141,12 @@ pub struct Candidate {
     pub last_word: usize,
     /// Bytes of proclitic before the name inside the first word.
     pub clitic_len: usize,
-    pub targets: Vec<Target>,
+    pub targets: Targets,
 }
 
 impl Matcher {
     pub fn build(kb: &Kb, rules: &Rules) -> Result<Matcher, String> {
-        let mut index: HashMap<String, usize> = HashMap::new();
+        let mut index: HashMap<String, usize> = HashMap::default();
         let mut patterns: Vec<Pattern> = Vec::new();
         let mut keys: Vec<String> = Vec::new();
         let slot = |key: &str,
@@ -174,6 +190,8 @@ impl Matcher {
                 }
             }
         }
+        // A DFA: one table lookup per byte on the hot path. Only anchored
+        // searches are run, so only the anchored start state is built.
         let nfa = contiguous::Builder::new()
             .match_kind(MatchKind::Standard)
             .build(&keys)
@@ -206,7 +224,8 @@ impl Matcher {
 
     /// All aliases that start at `start` and end on a word boundary, as
     /// (end, pattern index).
-    fn walk(&self, hay: &[u8], start: usize, out: &mut Vec<(usize, usize)>) {
+    fn walk(&self, text: &str, start: usize, out: &mut Vec<(usize, usize)>) {
+        let hay = text.as_bytes();
         let Ok(mut sid) = self.nfa.start_state(Anchored::Yes) else {
             return;
         };
@@ -217,10 +236,12 @@ impl Matcher {
             }
             if self.nfa.is_match(sid) {
                 let end = start + i + 1;
-                let boundary = std::str::from_utf8(&hay[end..])
-                    .ok()
+                // Patterns are whole UTF-8 strings, so `end` is a char
+                // boundary of `text`.
+                let boundary = text
+                    .get(end..)
                     .and_then(|s| s.chars().next())
-                    .map_or(true, |c| !c.is_alphanumeric());
+                    .map_or(true, |c| !is_word_char(c));
                 if !boundary {
                     continue;
                 }
@@ -237,30 +258,27 @@ impl Matcher {
     /// Every alias occurrence in `text` (a matching text) with its targets,
     /// unfiltered by context.
     pub fn candidates(&self, text: &str, words: &[Word]) -> Vec<Candidate> {
-        let hay = text.as_bytes();
         let mut out = Vec::new();
         let mut found = Vec::new();
-        // Word index by end offset, to find the last word of a match.
-        let mut word_at_end: HashMap<usize, usize> = HashMap::new();
-        for (i, w) in words.iter().enumerate() {
-            word_at_end.insert(w.end, i);
-        }
         for (wi, w) in words.iter().enumerate() {
             let word = &text[w.start..w.end];
             let mut starts: Vec<(usize, bool)> = vec![(0, false)];
-            for p in &self.prefixes {
+            let clitic_start = matches!(word.chars().next(), Some('و' | 'ف' | 'ب' | 'ك' | 'ل'));
+            for p in self.prefixes.iter().filter(|_| clitic_start) {
                 if word.len() > p.len() + 2 && word.starts_with(p.as_str()) {
                     starts.push((p.len(), p.ends_with('ل')));
                 }
             }
             for (clitic_len, lam) in starts {
                 found.clear();
-                self.walk(hay, w.start + clitic_len, &mut found);
+                self.walk(text, w.start + clitic_len, &mut found);
                 for &(end, pid) in &found {
                     let p = &self.patterns[pid];
-                    let Some(&last_word) = word_at_end.get(&end) else {
+                    // The word the match ends with (it ends on a boundary).
+                    let last_word = wi + words[wi..].partition_point(|x| x.end < end);
+                    if last_word >= words.len() || words[last_word].end != end {
                         continue;
-                    };
+                    }
                     if !p.full.is_empty() {
                         out.push(Candidate {
                             start: w.start + clitic_len,
@@ -268,7 +286,7 @@ impl Matcher {
                             first_word: wi,
                             last_word,
                             clitic_len,
-                            targets: p.full.clone(),
+                            targets: Targets::from_slice(&p.full),
                         });
                     }
                     // `للنظام`: the preposition's lam stands for the article,
@@ -281,7 +299,7 @@ impl Matcher {
                             first_word: wi,
                             last_word,
                             clitic_len: clitic_len - l,
-                            targets: p.after_lam.clone(),
+                            targets: Targets::from_slice(&p.after_lam),
                         });
                     }
                 }
@@ -385,8 +403,8 @@ impl<'a> Context<'a> {
     /// sentence (`X بريف إدلب`, `X في ريف حماة الشمالي`).
     fn parent_nearby(&self, c: &Candidate, entity: u32, before: usize, after: usize) -> bool {
         let sentence = self.words[c.first_word].sentence;
-        for a in self.kb.ancestors(entity as usize) {
-            if let Some(pos) = self.bare_positions.get(&(a as u32)) {
+        for &a in self.kb.ancestor_ids(entity as usize) {
+            if let Some(pos) = self.bare_positions.get(&a) {
                 for &p in pos {
                     if self.words[p].sentence != sentence {
                         continue;
@@ -480,13 +498,16 @@ impl<'a> Context<'a> {
 
     /// Among the allowed targets, the one to use.
     pub fn choose(&self, c: &Candidate, allowed: &[Target]) -> Option<Target> {
+        if allowed.len() <= 1 {
+            return allowed.first().copied();
+        }
         allowed.iter().copied().min_by_key(|t| {
             let e = &self.kb.entities[t.entity as usize];
             let parent_known = self
                 .kb
-                .ancestors(t.entity as usize)
+                .ancestor_ids(t.entity as usize)
                 .iter()
-                .any(|a| self.article_entities.contains(&(*a as u32)));
+                .any(|a| self.article_entities.contains(a));
             let near = self.parent_nearby(c, t.entity, 8, 10);
             (
                 e.origin,

@@ -20,19 +20,13 @@ use std::ops::Range;
 
 use rasd_text::{normalize, normalize_match, Normalized, NormalizerConfig};
 
-/// Post-process a match-normalized string in place where lengths do not
-/// change: `_` → space, ASCII upper → lower.
+/// Post-process a match-normalized string where lengths do not change:
+/// `_` → space, ASCII upper → lower.
 fn fold_ascii(s: &mut String) {
-    // SAFETY-free: work on bytes that are ASCII only, which keeps UTF-8 valid.
-    let mut bytes = std::mem::take(s).into_bytes();
-    for b in bytes.iter_mut() {
-        match *b {
-            b'_' => *b = b' ',
-            b'A'..=b'Z' => *b += 32,
-            _ => {}
-        }
+    s.make_ascii_lowercase();
+    if s.contains('_') {
+        *s = s.replace('_', " ");
     }
-    *s = String::from_utf8(bytes).unwrap_or_default();
 }
 
 /// Whether the `*` at byte `i` sits between two letters.

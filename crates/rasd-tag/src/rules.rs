@@ -6,7 +6,7 @@
 //! end an unknown name, and the trigger + name patterns of discovery. Words
 //! are match-normalized on load, so the file can be written in plain Arabic.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use rasd_model::EntityType;
 use serde::Deserialize;
@@ -135,7 +135,7 @@ fn keys(words: &[String]) -> HashSet<String> {
 
 /// `{"TYPE": [words], "_doc": "..."}` → normalized sets per type.
 fn typed_lists(m: &HashMap<String, serde_json::Value>) -> HashMap<EntityType, HashSet<String>> {
-    let mut out: HashMap<EntityType, HashSet<String>> = HashMap::new();
+    let mut out: HashMap<EntityType, HashSet<String>> = HashMap::default();
     for (ty, words) in m {
         let Ok(ty) = serde_json::from_value::<EntityType>(serde_json::Value::String(ty.clone()))
         else {
@@ -209,7 +209,11 @@ impl Rules {
     /// stripping a proclitic (none first), so `بريف` finds `ريف` and `بيت`
     /// still finds `بيت`.
     pub fn stems<'a>(&'a self, word: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-        std::iter::once(word).chain(self.proclitics.iter().filter_map(move |p| {
+        // Every proclitic starts with one of these letters; most words do
+        // not, and skip the list.
+        let clitic_start = matches!(word.chars().next(), Some('و' | 'ف' | 'ب' | 'ك' | 'ل'));
+        let list: &'a [String] = if clitic_start { &self.proclitics } else { &[] };
+        std::iter::once(word).chain(list.iter().filter_map(move |p| {
             word.strip_prefix(p.as_str())
                 .filter(|rest| rest.chars().count() >= 2)
         }))
