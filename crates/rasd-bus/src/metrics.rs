@@ -146,6 +146,20 @@ pub async fn serve(
     Ok(bound)
 }
 
+impl StageMetrics {
+    /// DLQ messages of one stage over all reasons.
+    pub fn dlq_total(&self, stage: &str) -> u64 {
+        // Family has no iteration API; the encoded text is the source of
+        // truth and is cheap at this size.
+        let prefix = format!("rasd_messages_dlq_total{{stage=\"{stage}\",");
+        self.encode()
+            .lines()
+            .filter(|l| l.starts_with(&prefix))
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
+            .sum()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -176,19 +190,5 @@ mod tests {
             text.contains("rasd_processing_seconds_count{stage=\"tag\"} 1"),
             "{text}"
         );
-    }
-}
-
-impl StageMetrics {
-    /// DLQ messages of one stage over all reasons.
-    pub fn dlq_total(&self, stage: &str) -> u64 {
-        // Family has no iteration API; the encoded text is the source of
-        // truth and is cheap at this size.
-        let prefix = format!("rasd_messages_dlq_total{{stage=\"{stage}\",");
-        self.encode()
-            .lines()
-            .filter(|l| l.starts_with(&prefix))
-            .filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
-            .sum()
     }
 }

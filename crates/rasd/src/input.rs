@@ -178,7 +178,7 @@ mod tests {
         std::fs::write(dir.join("b.txt"), "t\nx").unwrap();
         std::fs::write(dir.join("a.json"), "{}").unwrap();
         std::fs::write(dir.join("c.png"), "x").unwrap();
-        let files = expand(&[dir.clone()]).unwrap();
+        let files = expand(std::slice::from_ref(&dir)).unwrap();
         let names: Vec<_> = files
             .iter()
             .map(|f| f.file_name().unwrap().to_str().unwrap().to_string())
