@@ -161,6 +161,24 @@ fn main() {
         entities,
         mentions
     );
+    // Casualty extraction alone, on the same texts: the part of the tag
+    // time that is not entity matching.
+    let c0 = thread_cpu();
+    let t0 = Instant::now();
+    for _ in 0..reps {
+        for c in &cleaned {
+            black_box(rasd_tag::casualties::extract_casualties(
+                &c.text,
+                &c.sentences,
+            ));
+        }
+    }
+    let cas_rate = rate(
+        tagged,
+        t0.elapsed(),
+        thread_cpu().zip(c0).map(|(a, b)| a.saturating_sub(b)),
+    );
+    println!("  of which casualty extraction alone: {}", show(cas_rate));
     // The ratio and the target use CPU time when known (robust to other
     // load on the machine), else wall time.
     let tag_mbs = tag_rate.1.unwrap_or(tag_rate.0);

@@ -65,9 +65,10 @@ pub fn match_key(s: &str) -> String {
 #[derive(Debug, Clone)]
 pub struct MatchText {
     normalized: Normalized,
-    /// The text searched: `normalized` with `_`/case folded and, when
-    /// `squeezed` is set, in-word `*` removed.
-    text: String,
+    /// The text searched when it differs from `normalized`: `_`/case
+    /// folded and, when `squeezed` is set, in-word `*` removed. `None` (the
+    /// usual case for Arabic text) saves a copy.
+    text: Option<String>,
     /// For each byte of `text` (plus one end entry): its offset in
     /// `normalized`. Empty when nothing was removed (identity).
     squeezed: Vec<u32>,
@@ -76,6 +77,17 @@ pub struct MatchText {
 impl MatchText {
     pub fn new(original: &str) -> MatchText {
         let normalized = normalize(original, &NormalizerConfig::matching());
+        let needs_fold = normalized
+            .as_str()
+            .bytes()
+            .any(|b| b.is_ascii_uppercase() || b == b'_' || b == b'*');
+        if !needs_fold {
+            return MatchText {
+                normalized,
+                text: None,
+                squeezed: Vec::new(),
+            };
+        }
         let mut text = normalized.as_str().to_string();
         fold_ascii(&mut text);
         let mut squeezed = Vec::new();
@@ -96,19 +108,19 @@ impl MatchText {
         }
         MatchText {
             normalized,
-            text,
+            text: Some(text),
             squeezed,
         }
     }
 
     pub fn as_str(&self) -> &str {
-        &self.text
+        self.text.as_deref().unwrap_or(self.normalized.as_str())
     }
 
     /// Byte range of the original that produced `text[start..end]`. Both ends
     /// are char boundaries of the original; `start <= end`.
     pub fn original_range(&self, start: usize, end: usize) -> Range<usize> {
-        let n = self.text.len();
+        let n = self.as_str().len();
         let start = start.min(n);
         let end = end.min(n).max(start);
         let (s, e) = if self.squeezed.is_empty() {
