@@ -140,6 +140,9 @@ pub struct Rules {
     pub hashtag: Regex,
     prose_words: HashSet<String>,
     mention_before: Vec<String>,
+    /// First characters of `mention_before` words (most words start with
+    /// none of them, and are skipped at once).
+    mention_first_chars: Vec<char>,
 }
 
 impl Rules {
@@ -249,6 +252,16 @@ impl Rules {
             fused,
             fused_to,
             hashtag,
+            mention_first_chars: {
+                let mut v: Vec<char> = of
+                    .mention_before
+                    .iter()
+                    .filter_map(|w| rasd_text::normalize_match(w).chars().next())
+                    .collect();
+                v.sort_unstable();
+                v.dedup();
+                v
+            },
             mention_before: of
                 .mention_before
                 .iter()
@@ -366,7 +379,7 @@ impl Rules {
             if c == '(' {
                 starts.push(p + 1);
             }
-            if p > 0 && bytes[p - 1] != b' ' {
+            if p > 0 && bytes[p - 1] != b' ' || !self.mention_first_chars.contains(&c) {
                 continue;
             }
             for w in &self.mention_before {
