@@ -33,6 +33,8 @@ pub mod html;
 pub mod rules;
 
 use rasd_model::{CleanArticle, Fix, InputError, RawArticle, Removed, Span, SCHEMA_VERSION};
+use std::borrow::Cow;
+
 use rasd_text::NormalizerConfig;
 
 pub use rules::{key, Rules};
@@ -96,8 +98,8 @@ struct Line {
     norm_lower: String,
     key: String,
     words: usize,
-    removed: Option<&'static str>,
-    kind_owned: Option<String>,
+    /// The kind it was removed as; `None` while the line is kept.
+    removed: Option<Cow<'static, str>>,
 }
 
 impl Line {
@@ -115,24 +117,19 @@ impl Line {
             key,
             words,
             removed: None,
-            kind_owned: None,
         }
     }
     fn kept(&self) -> bool {
-        self.removed.is_none() && self.kind_owned.is_none()
+        self.removed.is_none()
     }
-    fn remove(&mut self, kind: &'static str) {
+    /// Remove the line as `kind`, unless an earlier step already did.
+    fn remove(&mut self, kind: impl Into<Cow<'static, str>>) {
         if self.kept() {
-            self.removed = Some(kind);
-        }
-    }
-    fn remove_owned(&mut self, kind: &str) {
-        if self.kept() {
-            self.kind_owned = Some(kind.to_string());
+            self.removed = Some(kind.into());
         }
     }
     fn kind(&self) -> Option<&str> {
-        self.removed.or(self.kind_owned.as_deref())
+        self.removed.as_deref()
     }
 }
 
@@ -277,7 +274,7 @@ impl Cleaner {
                     break;
                 }
                 if let Some(kind) = self.rules.line_kind(&line.key, &line.norm_lower) {
-                    line.remove_owned(kind);
+                    line.remove(kind.to_string());
                     break;
                 }
                 let Some((name, len)) = self.rules.byline_prefix(&line.norm_lower) else {
