@@ -133,6 +133,40 @@ impl Line {
     }
 }
 
+/// Markup rather than text: opens with a document or block tag and closes
+/// block elements.
+fn looks_like_html(text: &str) -> bool {
+    let head: String = text
+        .trim_start()
+        .chars()
+        .take(16)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    [
+        "<!doctype",
+        "<html",
+        "<body",
+        "<article",
+        "<main",
+        "<section",
+        "<div",
+        "<p>",
+        "<p ",
+    ]
+    .iter()
+    .any(|open| head.starts_with(open))
+        && [
+            "</p>",
+            "</div>",
+            "</html>",
+            "</article>",
+            "</body>",
+            "</section>",
+        ]
+        .iter()
+        .any(|tag| text.contains(tag))
+}
+
 /// The last character that is not a closing quote, bracket or space.
 fn final_char(text: &str) -> Option<char> {
     text.chars().rev().find(|c| {
@@ -202,7 +236,12 @@ impl Cleaner {
                 .map(str::to_string)
         };
         let given_title = nonblank(&raw.title);
-        let (source_text, body, page_title) = if let Some(text) = nonblank(&raw.text) {
+        // Some producers put a page's HTML in `text`: treat it as HTML.
+        let html_in_text = nonblank(&raw.text).filter(|t| looks_like_html(t));
+        let (source_text, body, page_title) = if let Some(html) = html_in_text {
+            let e = html::extract(&html, raw.url.as_deref()).ok_or(InputError::EmptyText)?;
+            (html, e.text, e.title)
+        } else if let Some(text) = nonblank(&raw.text) {
             (text.clone(), text, None)
         } else if let Some(html) = nonblank(&raw.html) {
             let e = html::extract(&html, raw.url.as_deref()).ok_or(InputError::EmptyText)?;
@@ -612,6 +651,22 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(c.process(&blank), Err(InputError::EmptyText));
+    }
+
+    #[test]
+    fn html_in_the_text_field_is_read_as_html() {
+        let body = "قتل ثلاثة عناصر من لواء القدس بغارة جوية روسية في ريف دير الزور الغربي، بحسب ما أفاد مراسل محلي. ".repeat(5);
+        let raw = RawArticle {
+            text: Some(format!(
+                "<html><body><article><p>{body}</p></article><div>Facebook</div></body></html>"
+            )),
+            ..Default::default()
+        };
+        let a = Cleaner::new().process(&raw).unwrap();
+        assert!(a.text.starts_with("قتل ثلاثة عناصر"));
+        assert!(!a.text.contains('<'));
+        // Text that merely mentions a tag is text.
+        assert!(!looks_like_html("<عاجل> قتل ثلاثة عناصر"));
     }
 
     #[test]
