@@ -97,11 +97,12 @@ fn main() {
     let best = loads.iter().min().unwrap();
     let mean = loads.iter().sum::<Duration>() / loads.len() as u32;
     println!(
-        "kb load: best {:.1} ms, mean {:.1} ms ({} entities, {} match keys)",
+        "kb load: best {:.1} ms, mean {:.1} ms ({} entities, {} match keys, automaton {:.1} MB)",
         best.as_secs_f64() * 1e3,
         mean.as_secs_f64() * 1e3,
         tagger.kb().entities.len(),
-        tagger.pattern_count()
+        tagger.pattern_count(),
+        mb(tagger.matcher().automaton_bytes())
     );
 
     // 2. Clean throughput over replicated raw seeds.

@@ -135,6 +135,11 @@ impl Tagger {
         self.load_time
     }
 
+    /// The compiled alias matcher.
+    pub fn matcher(&self) -> &Matcher {
+        &self.matcher
+    }
+
     /// Number of distinct match keys in the automaton.
     pub fn pattern_count(&self) -> usize {
         self.matcher.pattern_count()

@@ -190,8 +190,9 @@ impl Matcher {
                 }
             }
         }
-        // A DFA: one table lookup per byte on the hot path. Only anchored
-        // searches are run, so only the anchored start state is built.
+        // A contiguous NFA: compact (a few MB for all aliases) and fast to
+        // build. A full DFA was measured too: 60 MB and slower on real
+        // workloads (cache misses), for only anchored walks of a few bytes.
         let nfa = contiguous::Builder::new()
             .match_kind(MatchKind::Standard)
             .build(&keys)
@@ -216,6 +217,11 @@ impl Matcher {
             .get(key)
             .map(|&i| self.patterns[i].full.as_slice())
             .filter(|t| !t.is_empty())
+    }
+
+    /// Heap bytes of the automaton.
+    pub fn automaton_bytes(&self) -> usize {
+        self.nfa.memory_usage()
     }
 
     pub fn pattern_count(&self) -> usize {
