@@ -496,7 +496,7 @@ impl<'a> Context<'a> {
                     || self.hashtag(c)
                     || self.appositive_place(c)
                     || (self.in_dateline && self.dateline(c))
-                    || self.parent_nearby(c, t.entity, 6, 8)
+                    || self.parent_nearby(c, t.entity, 2, 5)
                     || (multiword && self.preposition_before(c))
             }
         }
