@@ -16,6 +16,12 @@
 //!
 //! Mentions are byte spans of `CleanArticle.text` (or of the title, with
 //! `in_title`), always on char boundaries, and their `text` equals the slice.
+//! An entity named only in a dateline or byline that the cleaner removed
+//! (`إدلب- نورث برس`, or `CleanArticle.outlet`) is still listed, with no
+//! mentions (`count: 0`) and the lowest salience.
+//!
+//! Non-Arabic articles (`lang` neither `ar` nor `und`, detected with
+//! confidence ≥ 0.5) pass through untagged with `skipped` set.
 
 pub mod casualties;
 pub mod discovery;
@@ -298,12 +304,11 @@ impl Tagger {
         out
     }
 
-    /// Is this target matched without context here?
-    fn bare(&self, c: &Candidate, t: Target) -> bool {
-        let e = &self.kb.entities[t.entity as usize];
+    /// Is this target matched without any context? (Only such mentions
+    /// count as known parents for villages.)
+    fn bare(&self, _c: &Candidate, t: Target) -> bool {
         t.rule == ContextRule::Bare
-            && (c.clitic_len == 0 || e.origin != Origin::Community)
-            && e.origin != Origin::Community
+            && self.kb.entities[t.entity as usize].origin != Origin::Community
     }
 
     fn new_entity(&self, key: &EntityKey, text: &str) -> TaggedEntity {
