@@ -32,6 +32,11 @@ use rasd_model::EntityType;
 use crate::kb::{ContextRule, Kb, Origin};
 use crate::rules::Rules;
 
+/// Trie depth (in bytes) up to which automaton states get a dense
+/// transition table: every walk starts at the root, and Arabic letters are
+/// two bytes, so the first few letters are the hot states.
+const DENSE_DEPTH: usize = 6;
+
 /// The entities one alias may name (usually one or two, kept inline).
 pub type Targets = smallvec::SmallVec<[Target; 2]>;
 
@@ -195,6 +200,7 @@ impl Matcher {
         // workloads (cache misses), for only anchored walks of a few bytes.
         let nfa = contiguous::Builder::new()
             .match_kind(MatchKind::Standard)
+            .dense_depth(DENSE_DEPTH)
             .build(&keys)
             .map_err(|e| format!("building the alias automaton: {e}"))?;
         let prefixes = rules
