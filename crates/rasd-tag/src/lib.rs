@@ -43,7 +43,7 @@ use rasd_model::{
 use crate::discovery::discover;
 use crate::kb::{ContextRule, Kb, Origin};
 use crate::matcher::{words, Candidate, Context, Matcher, Target, Targets, Word};
-use crate::norm::{match_key, MatchText};
+use crate::norm::MatchText;
 use crate::rules::Rules;
 
 /// Below this language-detection confidence an article that is not marked
@@ -402,8 +402,9 @@ impl Tagger {
         for mut d in discover(text, words, &self.rules) {
             // `حي X`, `جبل X` where X is a known place: that place.
             if d.name_start > d.start && d.entity_type == EntityType::Location {
-                let tail = match_key(&text[d.name_start..d.end]);
-                let is_place = self.matcher.lookup(&tail).map_or(false, |ts| {
+                // `text` is already in matching form, with single spaces.
+                let tail = &text[d.name_start..d.end];
+                let is_place = self.matcher.lookup(tail).map_or(false, |ts| {
                     ts.iter().any(|t| {
                         self.kb.entities[t.entity as usize].entity_type == EntityType::Location
                     })
@@ -413,7 +414,7 @@ impl Tagger {
                     d.first_word = words.partition_point(|w| w.end <= d.start);
                 }
             }
-            let key = match_key(&text[d.start..d.end]);
+            let key = text[d.start..d.end].to_string();
             if key.chars().count() < 2 {
                 continue;
             }
