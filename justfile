@@ -81,7 +81,7 @@ demo: build
 
 # Run the whole test suite (provisions nats-server first).
 test: tools
-    cargo test --workspace
+    cargo test --workspace --no-fail-fast
 
 # End-to-end benchmark (release) plus the clean/tag micro-benchmarks when they exist.
 bench: tools

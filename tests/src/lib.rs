@@ -443,18 +443,31 @@ pub fn synthetic_articles(prefix: &str, n: usize) -> anyhow::Result<Vec<serde_js
         .collect())
 }
 
-/// `n` distinct short raw articles (the first paragraph of a seed), for
-/// tests that need many messages fast rather than realistic lengths.
+/// `n` distinct short raw articles (two body lines of a seed, 0.5–1.3 KB),
+/// for tests that need many messages fast rather than realistic lengths.
+/// Only lines of 80+ bytes that are not the title are used, so the cleaner
+/// does not take them for boilerplate or a repeated headline.
 pub fn short_articles(prefix: &str, n: usize) -> anyhow::Result<Vec<serde_json::Value>> {
     let seeds = seed_texts()?;
+    let bodies: Vec<(String, String)> = seeds
+        .iter()
+        .map(|(title, text)| {
+            let lines: Vec<&str> = text
+                .lines()
+                .map(str::trim)
+                .filter(|l| l.len() >= 80 && *l != title.trim())
+                .take(2)
+                .collect();
+            (title.clone(), lines.join("\n"))
+        })
+        .collect();
     Ok((0..n)
         .map(|i| {
-            let (title, text) = &seeds[i % seeds.len()];
-            let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or(text);
+            let (title, text) = &bodies[i % bodies.len()];
             serde_json::json!({
                 "id": format!("{prefix}-{i}"),
                 "title": title,
-                "text": first,
+                "text": text,
             })
         })
         .collect())

@@ -145,7 +145,10 @@ async fn bad_input_goes_to_the_dlq_with_its_reason_and_the_stage_keeps_going() -
             clean_reasons.contains(reason),
             "no {reason} dead letter in {clean_reasons:?}"
         );
-        let d = letters.iter().find(|d| d.reason == *reason).unwrap();
+        let d = letters
+            .iter()
+            .find(|d| d.stage == "clean" && d.reason == *reason)
+            .unwrap();
         assert_eq!(d.subject, "rasd.articles.raw");
         assert!(!d.error.is_empty());
         if *reason != "too_large" {

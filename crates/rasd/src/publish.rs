@@ -35,6 +35,15 @@ pub struct PublishArgs {
     pub quiet: bool,
 }
 
+/// One message to publish.
+struct Outgoing {
+    subject: String,
+    /// `Nats-Msg-Id`: `raw:<article id>` or `fetch:<url hash>`.
+    msg_id: String,
+    article_id: String,
+    payload: Bytes,
+}
+
 /// Counts of one publish run.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct PublishReport {
@@ -47,7 +56,7 @@ pub async fn run(nats: &NatsArgs, args: &PublishArgs) -> anyhow::Result<PublishR
     let client = nats.connect("rasd-publish").await?;
     let js = jetstream::new(client.clone());
     let subjects = nats.subjects();
-    let mut messages: Vec<(String, String, Bytes)> = Vec::new(); // (subject, id, payload)
+    let mut messages: Vec<Outgoing> = Vec::new();
     let mut report = PublishReport::default();
 
     for url in &args.fetch {
@@ -62,11 +71,12 @@ pub async fn run(nats: &NatsArgs, args: &PublishArgs) -> anyhow::Result<PublishR
             ..Default::default()
         }
         .article_id();
-        messages.push((
-            subjects.fetch_requests(),
-            format!("fetch:{id}"),
-            serde_json::to_vec(&req)?.into(),
-        ));
+        messages.push(Outgoing {
+            subject: subjects.fetch_requests(),
+            msg_id: format!("fetch:{id}"),
+            article_id: id,
+            payload: serde_json::to_vec(&req)?.into(),
+        });
     }
     for path in input::expand(&args.paths)? {
         if args.verbatim {
@@ -77,19 +87,25 @@ pub async fn run(nats: &NatsArgs, args: &PublishArgs) -> anyhow::Result<PublishR
             } else {
                 std::fs::read(&path)?
             };
-            let id = rasd_model::short_hash(&bytes);
-            messages.push((
-                subjects.articles_raw(),
-                format!("raw:verbatim-{id}"),
-                bytes.into(),
-            ));
+            let id = format!("verbatim-{}", rasd_model::short_hash(&bytes));
+            messages.push(Outgoing {
+                subject: subjects.articles_raw(),
+                msg_id: format!("raw:{id}"),
+                article_id: id,
+                payload: bytes.into(),
+            });
             continue;
         }
         for item in input::read(&path)? {
             match item.article {
                 Ok(a) => {
                     let id = a.article_id();
-                    messages.push((subjects.articles_raw(), id, serde_json::to_vec(&a)?.into()));
+                    messages.push(Outgoing {
+                        subject: subjects.articles_raw(),
+                        msg_id: format!("raw:{id}"),
+                        article_id: id,
+                        payload: serde_json::to_vec(&a)?.into(),
+                    });
                 }
                 Err(e) => {
                     report.unreadable += 1;
@@ -112,23 +128,17 @@ pub async fn run(nats: &NatsArgs, args: &PublishArgs) -> anyhow::Result<PublishR
         b
     };
     let mut pending = FuturesUnordered::new();
-    for (subject, id, payload) in messages {
+    for m in messages {
         while pending.len() >= args.window.max(1) {
             if let Some(r) = pending.next().await {
                 tally(r, &mut report, &bar)?;
             }
         }
-        let msg_id = if id.starts_with("fetch:") || id.starts_with("raw:") {
-            id.clone()
-        } else {
-            format!("raw:{id}")
-        };
-        let article_id = id.strip_prefix("fetch:").unwrap_or(&id).to_string();
         let publish = jetstream::message::PublishMessage::build()
-            .payload(payload)
-            .message_id(msg_id)
-            .header(ARTICLE_ID_HEADER, article_id.as_str());
-        let ack = js.send_publish(subject, publish).await?;
+            .payload(m.payload)
+            .message_id(m.msg_id)
+            .header(ARTICLE_ID_HEADER, m.article_id.as_str());
+        let ack = js.send_publish(m.subject, publish).await?;
         pending.push(std::future::IntoFuture::into_future(ack));
     }
     while let Some(r) = pending.next().await {
