@@ -39,14 +39,15 @@
 //! separate incident (`وكان ...`، `وقبل أيام ...`، `وفي سياق منفصل ...`),
 //! which is merged only within that paragraph.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::sync::OnceLock;
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind};
 use rasd_model::{Casualty, CasualtyKind, Span};
-use rasd_text::{normalize, NormalizerConfig};
+use rasd_text::{normalize, Normalized, NormalizerConfig};
 use serde::Deserialize;
 
+use crate::norm::MatchText;
 pub use crate::numbers::parse_number;
 use crate::numbers::{fold, strip_waw, tokenize_glued, NumberLexicon, TokClass, Words};
 
@@ -267,9 +268,9 @@ impl Lexicon {
         let numbers = NumberLexicon::from_json(&j.numbers, &j.count_modifiers)?;
         let mut lex = Lexicon {
             numbers,
-            triggers: HashMap::new(),
+            triggers: HashMap::default(),
             entries: Vec::new(),
-            nouns: HashMap::new(),
+            nouns: HashMap::default(),
             other_markers: fold_set(&j.other_markers),
             one_markers: fold_set(&j.one_markers),
             pronouns: fold_set(&j.pronouns),
@@ -290,7 +291,7 @@ impl Lexicon {
             ordinal_others: fold_set(&j.ordinal_others),
             not_names: fold_set(&j.not_names.words),
             not_adjectives: fold_set(&j.not_adjectives),
-            count_noun_forms: HashSet::new(),
+            count_noun_forms: HashSet::default(),
             prefilter: AhoCorasick::new(["\u{0}"]).map_err(|e| e.to_string())?,
         };
         for t in &j.triggers.entries {
@@ -1585,8 +1586,33 @@ impl<'a> Extractor<'a> {
 /// `sentences` are byte spans of `text`; each statement reports the one it
 /// starts in (or its own clause when the spans do not cover it).
 pub fn extract_casualties(text: &str, sentences: &[Span]) -> Vec<Casualty> {
-    let lex = lexicon();
     let normalized = normalize(text, &NormalizerConfig::matching());
+    extract_from_normalized(text, &normalized, sentences)
+}
+
+/// [`extract_casualties`] for a text whose matching view the caller already
+/// has: the tagger match-normalizes each article once for the entity
+/// matcher and hands the same view here, saving a second pass over the
+/// text. `matched` must be [`MatchText::new`]`(text)`; if it was built from
+/// a text of another length it is ignored and `text` is normalized afresh.
+pub fn extract_casualties_matched(
+    text: &str,
+    matched: &MatchText,
+    sentences: &[Span],
+) -> Vec<Casualty> {
+    let normalized = matched.normalized();
+    if normalized.original_len() != text.len() {
+        return extract_casualties(text, sentences);
+    }
+    extract_from_normalized(text, normalized, sentences)
+}
+
+fn extract_from_normalized(
+    text: &str,
+    normalized: &Normalized,
+    sentences: &[Span],
+) -> Vec<Casualty> {
+    let lex = lexicon();
     let norm = normalized.as_str();
     // A `.` or `*` between letters is a filter-dodging mark inside a word
     // (`مقـ.ـتل`، `د*اع*ش`) when a `*`, or a `.` with tatweel next to it in
@@ -1797,6 +1823,21 @@ fn dedupe(stmts: &[Statement]) -> Vec<Statement> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shared_matching_view_gives_the_same_statements() {
+        // Upper case, `_` and in-word `*` make the name-lookup view differ
+        // from the normalized text the extractor reads.
+        let text = "قُتل 3 عناصر من د*اع*ش في #دير_الزور، وأصيب TWO مدنيين.\nمقـ.ـتل 12 شخصاً";
+        let sentences = [Span::new(0, text.len())];
+        let alone = extract_casualties(text, &sentences);
+        assert!(alone.len() >= 2, "{alone:?}");
+        let shared = extract_casualties_matched(text, &MatchText::new(text), &sentences);
+        assert_eq!(alone, shared);
+        // A view of another text is not used.
+        let other = extract_casualties_matched(text, &MatchText::new("نص آخر"), &sentences);
+        assert_eq!(alone, other);
+    }
 
     #[test]
     fn lexicon_loads() {

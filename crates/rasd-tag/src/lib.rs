@@ -297,7 +297,8 @@ impl Tagger {
                 .then_with(|| a.id.cmp(&b.id))
         });
 
-        let mut casualties = casualties::extract_casualties(&article.text, &article.sentences);
+        let mut casualties =
+            casualties::extract_casualties_matched(&article.text, &body, &article.sentences);
         self.link_victims(&article.text, &tagged, &mut casualties);
         out.entities = tagged;
         out.casualties = casualties;

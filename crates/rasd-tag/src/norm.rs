@@ -117,6 +117,14 @@ impl MatchText {
         self.text.as_deref().unwrap_or(self.normalized.as_str())
     }
 
+    /// The `matching`-preset normalization of the input, before the
+    /// name-lookup folds (case, `_`, in-word `*`), with its alignment. The
+    /// casualty extractor reads this view, so the tagger normalizes each
+    /// text once for both.
+    pub fn normalized(&self) -> &Normalized {
+        &self.normalized
+    }
+
     /// Byte range of the original that produced `text[start..end]`. Both ends
     /// are char boundaries of the original; `start <= end`.
     pub fn original_range(&self, start: usize, end: usize) -> Range<usize> {

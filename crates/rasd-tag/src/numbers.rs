@@ -15,7 +15,7 @@
 //! Everything here works on [`Tok`]ens of match-normalized text, produced by
 //! [`tokenize`].
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use serde::Deserialize;
 
@@ -74,7 +74,7 @@ pub(crate) fn tokenize_glued(
     glue: &dyn Fn(usize) -> bool,
 ) -> (Vec<Tok>, HashMap<usize, String>) {
     let mut toks = Vec::new();
-    let mut joined = HashMap::new();
+    let mut joined = HashMap::default();
     let mut it = norm.char_indices().peekable();
     while let Some((i, c)) = it.next() {
         if is_letter(c) {
