@@ -368,5 +368,177 @@ pub fn discover(text: &str, words: &[Word], rules: &Rules) -> Vec<Discovered> {
         }
         i += 1;
     }
+    given_names(&s, &mut out);
+    aged_names(&s, &mut out);
     out
+}
+
+impl<'a> Scan<'a> {
+    /// The word without a leading `و` (`وبشار` → `بشار`), and whether it
+    /// had one.
+    fn without_and(&self, i: usize) -> (&'a str, bool) {
+        let w = self.word(i);
+        match w.strip_prefix('و') {
+            Some(rest) if rest.chars().count() >= 2 && !self.rules.first_names.contains(w) => {
+                (rest, true)
+            }
+            _ => (w, false),
+        }
+    }
+
+    /// Can word `j` continue a person's name? Given names always can; other
+    /// words must not be stop words, place nouns, common words, titles,
+    /// digits, verbs (`ي…`) or carry a pronoun suffix.
+    fn name_part(&self, j: usize) -> bool {
+        self.name_word(self.word(j))
+    }
+
+    fn name_word(&self, w: &str) -> bool {
+        let r = self.rules;
+        if r.first_names.contains(w) || r.name_heads.contains(w) {
+            return true;
+        }
+        if w.chars().count() < 2
+            || w.starts_with('و')
+            || self.is_stop(w)
+            || r.common_words.contains(w)
+            || r.person_triggers.contains(w)
+            || r.other_triggers.contains(w)
+            || r.saying_verbs.contains(w)
+            || w.chars().any(|c| c.is_ascii_digit())
+        {
+            return false;
+        }
+        let verb_like = (w.starts_with('ي') || w.starts_with('ت')) && w.chars().count() >= 4;
+        let pronoun = ["ها", "هم", "هما", "كم", "نا"]
+            .iter()
+            .any(|suf| w.ends_with(suf) && w.chars().count() > 4);
+        !verb_like && !pronoun
+    }
+}
+
+/// Full names that start with a given name from `first_names`: the given
+/// name and 1–3 following name words, up to the first word with the
+/// article (the family name: `محمود محمد العتمة`, `نايف عودة نايف
+/// الصريخي`). A compound head keeps its next word (`عبد الله الفروح`).
+/// Coordinated names each start over (`عمار شرتح وماهر جبس`). A given name
+/// right after a place noun or another type's trigger is part of that name
+/// (`مسجد عمر`, `لواء عمر المختار`), and one word alone is never taken.
+fn given_names(s: &Scan, out: &mut Vec<Discovered>) {
+    let r = s.rules;
+    let n = s.words.len();
+    let mut i = 0;
+    while i < n {
+        let (w, and) = s.without_and(i);
+        if !r.first_names.contains(w) {
+            i += 1;
+            continue;
+        }
+        if i > 0 && s.same_sentence(i - 1, i) && s.gap(i) == " " && !and {
+            let prev = s.word(i - 1);
+            if r.in_set(&r.name_heads, prev)
+                || r.in_set(&r.place_nouns, prev)
+                || r.stems(prev).any(|st| r.other_triggers.contains(st))
+            {
+                i += 1;
+                continue;
+            }
+        }
+        let mut last = i;
+        let mut compound = r.name_heads.contains(w);
+        let mut j = i + 1;
+        while j < n && j - i < 4 && s.same_sentence(i, j) && s.gap(j) == " " {
+            let x = s.word(j);
+            if !(compound && !x.starts_with('و')) && !s.name_part(j) {
+                break;
+            }
+            last = j;
+            j += 1;
+            if x.starts_with("ال") && !compound {
+                break;
+            }
+            compound = r.name_heads.contains(x);
+        }
+        // `عبد الله`, `صلاح الدين` alone are given names, not full names
+        // (and `صلاح الدين` is also a governorate).
+        let words = last - i + 1;
+        let compound_given =
+            words == 2 && (r.name_heads.contains(w) || ["الدين", "الله"].contains(&s.word(last)));
+        if words >= 2 && !compound_given {
+            let start = s.words[i].end - w.len();
+            out.push(Discovered {
+                start,
+                end: s.words[last].end,
+                first_word: i,
+                last_word: last,
+                entity_type: EntityType::Person,
+                quoted: false,
+                name_start: start,
+            });
+        }
+        i = last + 1;
+    }
+}
+
+/// A name followed by an age in parentheses is a person (`خيرو حسن (36
+/// عاماً)`): the 2–4 name words before `(`, from the first word after a
+/// stop word, title or conjunction, without leading words with the
+/// article.
+fn aged_names(s: &Scan, out: &mut Vec<Discovered>) {
+    let r = s.rules;
+    let n = s.words.len();
+    for k in 1..n.saturating_sub(1) {
+        let num = s.word(k);
+        if !num.chars().all(|c| c.is_ascii_digit())
+            || !s.gap(k).trim_end().ends_with('(')
+            || !r.in_set(&r.age_words, s.word(k + 1))
+            || !s.same_sentence(k - 1, k)
+        {
+            continue;
+        }
+        let last = k - 1;
+        // (first word, byte start of the name in it)
+        let mut begin: Option<(usize, usize)> = None;
+        let mut j = last;
+        loop {
+            let (w, and) = s.without_and(j);
+            if and {
+                if s.name_word(w) {
+                    begin = Some((j, s.words[j].end - w.len()));
+                }
+                break;
+            }
+            // The word right before the age is a name whatever it is
+            // (`إسراء السيد علي (30 عاماً)`, where `علي` folds to `على`).
+            if !s.name_part(j) && !(j == last && s.word(j).chars().count() >= 2) {
+                break;
+            }
+            begin = Some((j, s.words[j].start));
+            if j == 0 || last - j >= 3 || !s.same_sentence(j - 1, j) || s.gap(j) != " " {
+                break;
+            }
+            j -= 1;
+        }
+        let Some((mut first, mut start)) = begin else {
+            continue;
+        };
+        // A name does not start with the article.
+        while first < last && s.word(first).starts_with("ال") {
+            first += 1;
+            start = s.words[first].start;
+        }
+        if first >= last {
+            continue;
+        }
+        let begin = first;
+        out.push(Discovered {
+            start,
+            end: s.words[last].end,
+            first_word: begin,
+            last_word: last,
+            entity_type: EntityType::Person,
+            quoted: false,
+            name_start: start,
+        });
+    }
 }

@@ -41,6 +41,10 @@ struct RawRules {
     quoted_heads: HashMap<String, serde_json::Value>,
     #[serde(default)]
     saying_verbs: Vec<String>,
+    #[serde(default)]
+    first_names: Vec<String>,
+    #[serde(default)]
+    age_words: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -123,6 +127,15 @@ pub struct Rules {
     pub discovery: Vec<DiscoveryRule>,
     /// First word of a quoted phrase → type of the entity it names.
     pub quoted_heads: HashMap<String, EntityType>,
+    /// Given names that start a person's full name (`أحمد`, `عبد`).
+    pub first_names: HashSet<String>,
+    /// Units of an age in parentheses after a name (`(30 عاماً)`).
+    pub age_words: HashSet<String>,
+    /// Trigger words of PERSON rules (titles, `الشاب`, `المدعو`).
+    pub person_triggers: HashSet<String>,
+    /// Trigger words of the other rules and quoted heads: a given name
+    /// right after one belongs to that name (`لواء عمر المختار`).
+    pub other_triggers: HashSet<String>,
 }
 
 fn keys(words: &[String]) -> HashSet<String> {
@@ -171,6 +184,8 @@ impl Rules {
             stop_words: keys(&raw.stop_words),
             name_heads: keys(&raw.name_heads),
             saying_verbs: keys(&raw.saying_verbs),
+            first_names: keys(&raw.first_names),
+            age_words: keys(&raw.age_words),
             ..Rules::default()
         };
         for r in raw.discovery {
@@ -181,6 +196,11 @@ impl Rules {
                 let first = parts.next().unwrap_or("").to_string();
                 let second = parts.next().map(str::to_string);
                 if !first.is_empty() {
+                    if r.entity_type == EntityType::Person {
+                        rules.person_triggers.insert(first.clone());
+                    } else {
+                        rules.other_triggers.insert(first.clone());
+                    }
                     rules.triggers.entry(first).or_default().push((second, idx));
                 }
             }
@@ -199,6 +219,7 @@ impl Rules {
         }
         for (ty, words) in typed_lists(&raw.quoted_heads) {
             for w in words {
+                rules.other_triggers.insert(w.clone());
                 rules.quoted_heads.insert(w, ty);
             }
         }

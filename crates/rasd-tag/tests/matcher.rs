@@ -308,3 +308,66 @@ fn kb_entities_carry_metadata() {
         liwa.affiliations
     );
 }
+
+fn people(t: &TaggedArticle) -> Vec<String> {
+    t.entities
+        .iter()
+        .filter(|e| e.entity_type == EntityType::Person)
+        .map(|e| e.name_ar.clone())
+        .collect()
+}
+
+#[test]
+fn full_names_start_with_a_given_name() {
+    let t = tag(
+        "أطلق مسلحون النار على الشابين \"عبد الله الفروح، وبشار العتمة\" في مدينة الصنمين، \
+         وتوفي منصور مسيلم المسيلم متأثراً بجراحه.",
+    );
+    check_spans(&t);
+    let p = people(&t);
+    for name in ["عبد الله الفروح", "بشار العتمة", "منصور مسيلم المسيلم"]
+    {
+        assert!(p.iter().any(|n| n == name), "{name} in {p:?}");
+    }
+}
+
+#[test]
+fn given_names_inside_other_names_and_common_words_are_not_people() {
+    // A given name after a place noun or a unit noun belongs to that name;
+    // `صلاح الدين` alone is a given name (and a governorate); `كامل` is
+    // the adjective "entire".
+    let t = tag(
+        "قصفت الطائرات محيط مسجد عمر بن الخطاب وانتشرت القوات في كامل المحافظة \
+         وفي محافظة صلاح الدين.",
+    );
+    let p = people(&t);
+    assert!(p.is_empty(), "no people: {p:?}");
+}
+
+#[test]
+fn a_name_before_an_age_is_a_person() {
+    let t = tag("قتل خيرو حسن (36 عاماً) وأصيب الطفل جوان بكر (6 سنوات) بجروح.");
+    check_spans(&t);
+    let p = people(&t);
+    assert!(p.iter().any(|n| n == "خيرو حسن"), "{p:?}");
+    assert!(p.iter().any(|n| n == "جوان بكر"), "{p:?}");
+}
+
+#[test]
+fn a_person_introduced_by_yuda_is_discovered() {
+    let t = tag("تبنى التنظيم قتل شخص يدعى دحام حسين الحبيب في بلدة الصور.");
+    let p = people(&t);
+    assert!(p.iter().any(|n| n == "دحام حسين الحبيب"), "{p:?}");
+}
+
+#[test]
+fn ministries_are_organizations() {
+    let t = tag("أعلنت وزارة الموارد المائية في الحكومة المؤقتة انخفاض منسوب النهر.");
+    let orgs: Vec<&str> = t
+        .entities
+        .iter()
+        .filter(|e| e.entity_type == EntityType::Organization)
+        .map(|e| e.name_ar.as_str())
+        .collect();
+    assert!(orgs.contains(&"وزارة الموارد المائية"), "{orgs:?}");
+}
