@@ -29,6 +29,21 @@ fn fold_ascii(s: &mut String) {
     }
 }
 
+/// Whether any byte is an ASCII capital, `_` or `*` (the bytes
+/// [`MatchText::new`] folds). Most Arabic texts have none; the scan runs
+/// over fixed-size blocks without early exit inside a block, which the
+/// compiler vectorizes.
+fn needs_fold(bytes: &[u8]) -> bool {
+    let hit = |b: u8| (b.wrapping_sub(b'A') < 26) | (b == b'_') | (b == b'*');
+    let mut blocks = bytes.chunks_exact(64);
+    for block in &mut blocks {
+        if block.iter().fold(false, |acc, &b| acc | hit(b)) {
+            return true;
+        }
+    }
+    blocks.remainder().iter().any(|&b| hit(b))
+}
+
 /// Whether the `*` at byte `i` sits between two letters.
 fn star_inside_word(s: &str, i: usize) -> bool {
     let before = s[..i].chars().next_back();
@@ -77,10 +92,7 @@ pub struct MatchText {
 impl MatchText {
     pub fn new(original: &str) -> MatchText {
         let normalized = normalize(original, &NormalizerConfig::matching());
-        let needs_fold = normalized
-            .as_str()
-            .bytes()
-            .any(|b| b.is_ascii_uppercase() || b == b'_' || b == b'*');
+        let needs_fold = needs_fold(normalized.as_str().as_bytes());
         if !needs_fold {
             return MatchText {
                 normalized,
@@ -158,6 +170,25 @@ mod tests {
         assert_eq!(match_key("#دير_الزور"), "#دير الزور");
         assert_eq!(match_key("د*اع*ش"), "داعش");
         assert_eq!(match_key("SY24"), "sy24");
+    }
+
+    #[test]
+    fn fold_scan_finds_marks_anywhere() {
+        let arabic = "دير الزور ".repeat(20);
+        assert!(!needs_fold(arabic.as_bytes()));
+        for mark in ["A", "Z", "_", "*"] {
+            // In the first block, at a block edge and in the remainder.
+            for at in [0, 63, 64, arabic.len()] {
+                let mut s = arabic.clone();
+                let mut at = at.min(s.len());
+                while !s.is_char_boundary(at) {
+                    at += 1;
+                }
+                s.insert_str(at, mark);
+                assert!(needs_fold(s.as_bytes()), "{mark} at {at}");
+            }
+        }
+        assert!(!needs_fold(b"az09 @[`{"));
     }
 
     #[test]

@@ -65,6 +65,26 @@ pub(crate) fn tokenize(norm: &str) -> Vec<Tok> {
     tokenize_glued(norm, &|_| false).0
 }
 
+/// Byte length of the char at `i` when it is a letter ([`is_letter`]).
+/// Arabic letters (two bytes, U+0621–U+064A) and ASCII are decided from
+/// the bytes alone: the tokenizer asks this for nearly every byte.
+#[inline]
+fn letter_len_at(s: &str, i: usize) -> Option<usize> {
+    let b = s.as_bytes();
+    let b0 = *b.get(i)?;
+    if b0.is_ascii() {
+        return b0.is_ascii_alphabetic().then_some(1);
+    }
+    if let Some(&b1) = b.get(i + 1) {
+        // U+0621..=U+063F is D8 A1..=D8 BF; U+0640..=U+064A is D9 80..=D9 8A.
+        if (b0 == 0xD8 && b1 >= 0xA1) || (b0 == 0xD9 && b1 <= 0x8A) {
+            return Some(2);
+        }
+    }
+    let c = s.get(i..)?.chars().next()?;
+    is_letter(c).then(|| c.len_utf8())
+}
+
 /// [`tokenize`], also joining words split by a filter-dodging mark:
 /// `glue(pos)` says whether the `.` or `*` at byte `pos`, between two
 /// letters, sits inside a word (`مقـ.ـتل`، `د*اع*ش`). Returns the tokens and
@@ -73,22 +93,24 @@ pub(crate) fn tokenize_glued(
     norm: &str,
     glue: &dyn Fn(usize) -> bool,
 ) -> (Vec<Tok>, HashMap<usize, String>) {
-    let mut toks = Vec::new();
+    let bytes = norm.as_bytes();
+    // About one token per five bytes of Arabic news text.
+    let mut toks = Vec::with_capacity(norm.len() / 5 + 4);
     let mut joined = HashMap::default();
-    let mut it = norm.char_indices().peekable();
-    while let Some((i, c)) = it.next() {
-        if is_letter(c) {
-            let mut end = i + c.len_utf8();
+    let mut i = 0;
+    while i < bytes.len() {
+        if let Some(n) = letter_len_at(norm, i) {
+            let mut end = i + n;
             let mut glued = false;
-            while let Some(&(j, d)) = it.peek() {
-                if is_letter(d) {
-                    end = j + d.len_utf8();
-                    it.next();
-                } else if (d == '.' || d == '*') && norm[j + 1..].starts_with(is_letter) && glue(j)
+            loop {
+                if let Some(m) = letter_len_at(norm, end) {
+                    end += m;
+                } else if matches!(bytes.get(end), Some(b'.' | b'*'))
+                    && letter_len_at(norm, end + 1).is_some()
+                    && glue(end)
                 {
                     glued = true;
-                    end = j + 1;
-                    it.next();
+                    end += 1;
                 } else {
                     break;
                 }
@@ -101,22 +123,22 @@ pub(crate) fn tokenize_glued(
                 end,
                 class: TokClass::Word,
             });
-        } else if c.is_ascii_digit() {
+            i = end;
+            continue;
+        }
+        let b0 = bytes[i];
+        if b0 == b' ' {
+            i += 1;
+            continue;
+        }
+        if b0.is_ascii_digit() {
             let mut end = i + 1;
             loop {
-                match it.peek() {
-                    Some(&(_, d)) if d.is_ascii_digit() => {
-                        end += 1;
-                        it.next();
-                    }
-                    Some(&(j, d)) if d == ',' || d == '.' => {
-                        // A separator counts only between digits.
-                        if norm[j + 1..].starts_with(|x: char| x.is_ascii_digit()) {
-                            end = j + 1;
-                            it.next();
-                        } else {
-                            break;
-                        }
+                match bytes.get(end) {
+                    Some(d) if d.is_ascii_digit() => end += 1,
+                    // A separator counts only between digits.
+                    Some(b',' | b'.') if bytes.get(end + 1).is_some_and(u8::is_ascii_digit) => {
+                        end += 2
                     }
                     _ => break,
                 }
@@ -126,11 +148,18 @@ pub(crate) fn tokenize_glued(
                 end,
                 class: TokClass::Digits,
             });
-        } else if c.is_whitespace() {
+            i = end;
+            continue;
+        }
+        let Some(c) = norm[i..].chars().next() else {
+            break;
+        };
+        let len = c.len_utf8();
+        if c.is_whitespace() {
             if c == '\n' || c == '\r' || c == '\u{2028}' || c == '\u{2029}' {
                 toks.push(Tok {
                     start: i,
-                    end: i + c.len_utf8(),
+                    end: i + len,
                     class: TokClass::HardBreak,
                 });
             }
@@ -142,10 +171,11 @@ pub(crate) fn tokenize_glued(
             };
             toks.push(Tok {
                 start: i,
-                end: i + c.len_utf8(),
+                end: i + len,
                 class,
             });
         }
+        i += len;
     }
     (toks, joined)
 }
@@ -226,6 +256,12 @@ pub(crate) struct NumberLexicon {
     /// First words of `vague_phrases` and `modifiers_before`, to skip the
     /// sequence checks for words that start neither.
     phrase_starts: HashSet<String>,
+    /// Every word a count phrase can start with (number words, vague
+    /// words, first words of bounding and vague phrases, `ال` before
+    /// digits): [`NumberLexicon::count`] rejects any other word with one
+    /// lookup, which matters because it is tried at most words near a
+    /// casualty noun.
+    count_starts: HashSet<String>,
 }
 
 /// Fold a lexicon entry the way the text is folded.
@@ -324,6 +360,18 @@ impl NumberLexicon {
             .map(|(p, _)| &p[0])
             .chain(lex.modifiers_before.iter().map(|m| &m[0]))
             .cloned()
+            .collect();
+        lex.count_starts = lex
+            .units
+            .keys()
+            .chain(lex.tens.keys())
+            .chain(lex.hundreds.keys())
+            .chain(lex.hundred.iter())
+            .chain(lex.scales.keys())
+            .chain(lex.vague.keys())
+            .chain(lex.phrase_starts.iter())
+            .cloned()
+            .chain(std::iter::once("ال".to_string()))
             .collect();
         if lex.units.is_empty() || lex.tens.is_empty() {
             return Err("numbers: units and tens must not be empty".into());
@@ -482,6 +530,15 @@ impl NumberLexicon {
     /// A count phrase at `i`: optional bounding words, then a cardinal or a
     /// vague quantity, then optional `على الأقل`.
     pub(crate) fn count(&self, w: &Words, i: usize, waw: bool) -> Option<CountMatch> {
+        // Digits, or a word that can open a count; nothing below matches
+        // anything else.
+        if w.digits(i).is_none()
+            && !w
+                .word_waw(i, waw)
+                .is_some_and(|x| self.count_starts.contains(x))
+        {
+            return None;
+        }
         let mut j = i;
         let mut bounded = false;
         let mut first_waw = waw;
