@@ -145,6 +145,11 @@ impl<'a> Scan<'a> {
         if rule.person_name && definite {
             return None;
         }
+        // After a title, the name must look like one (`قائد شرطة حمص
+        // العميد X`: `شرطة` starts a group, not a person).
+        if rule.person_name && !self.name_word(first) {
+            return None;
+        }
         if rule.name_like && r.in_set(&r.common_words, first) && !head {
             return None;
         }
@@ -167,6 +172,10 @@ impl<'a> Scan<'a> {
             }
             match rule.entity_type {
                 EntityType::Person => {
+                    // A second title starts over (`شرطة حمص العميد X`).
+                    if r.person_triggers.contains(w) {
+                        break;
+                    }
                     // `X وY` after a full name is a second person
                     // (`عمار شرتح وماهر جبس`); right after a first name it
                     // is the family name (`حسين وردة`).

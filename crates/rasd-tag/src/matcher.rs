@@ -53,6 +53,9 @@ struct Pattern {
     full: Vec<Target>,
     /// Targets of aliases this key is the `ل`-fused form of.
     after_lam: Vec<Target>,
+    /// A phrase that names nothing (`not_names` in triggers.json: `النظام
+    /// العام` is public order, not the regime): names inside it are dropped.
+    blocker: bool,
 }
 
 /// The compiled alias automaton.
@@ -195,6 +198,10 @@ impl Matcher {
                 }
             }
         }
+        for phrase in &rules.not_names {
+            let i = slot(phrase, &mut patterns, &mut keys, &mut index);
+            patterns[i].blocker = true;
+        }
         // A contiguous NFA: compact (a few MB for all aliases) and fast to
         // build. A full DFA was measured too: 60 MB and slower on real
         // workloads (cache misses), for only anchored walks of a few bytes.
@@ -272,6 +279,7 @@ impl Matcher {
     pub fn candidates(&self, text: &str, words: &[Word]) -> Vec<Candidate> {
         let mut out = Vec::new();
         let mut found = Vec::new();
+        let mut blocked: Vec<(usize, usize)> = Vec::new();
         for (wi, w) in words.iter().enumerate() {
             let word = &text[w.start..w.end];
             let mut starts: Vec<(usize, bool)> = vec![(0, false)];
@@ -290,6 +298,9 @@ impl Matcher {
                     let last_word = wi + words[wi..].partition_point(|x| x.end < end);
                     if last_word >= words.len() || words[last_word].end != end {
                         continue;
+                    }
+                    if p.blocker {
+                        blocked.push((w.start + clitic_len, end));
                     }
                     if !p.full.is_empty() {
                         out.push(Candidate {
@@ -316,6 +327,13 @@ impl Matcher {
                     }
                 }
             }
+        }
+        if !blocked.is_empty() {
+            out.retain(|c| {
+                !blocked
+                    .iter()
+                    .any(|&(s, e)| s <= c.start && c.end <= e && (s, e) != (c.start, c.end))
+            });
         }
         out
     }

@@ -45,6 +45,8 @@ struct RawRules {
     first_names: Vec<String>,
     #[serde(default)]
     age_words: Vec<String>,
+    #[serde(default)]
+    not_names: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -136,6 +138,9 @@ pub struct Rules {
     /// Trigger words of the other rules and quoted heads: a given name
     /// right after one belongs to that name (`لواء عمر المختار`).
     pub other_triggers: HashSet<String>,
+    /// Phrases that name nothing although a name is inside them (`النظام
+    /// العام`), as match keys.
+    pub not_names: Vec<String>,
 }
 
 fn keys(words: &[String]) -> HashSet<String> {
@@ -186,6 +191,7 @@ impl Rules {
             saying_verbs: keys(&raw.saying_verbs),
             first_names: keys(&raw.first_names),
             age_words: keys(&raw.age_words),
+            not_names: keys(&raw.not_names).into_iter().collect(),
             ..Rules::default()
         };
         for r in raw.discovery {

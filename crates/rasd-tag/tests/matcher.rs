@@ -371,3 +371,22 @@ fn ministries_are_organizations() {
         .collect();
     assert!(orgs.contains(&"وزارة الموارد المائية"), "{orgs:?}");
 }
+
+#[test]
+fn public_order_and_bylaws_are_not_the_regime() {
+    let t = tag("أكد البيان ضرورة حفظ النظام العام واحترام النظام الداخلي للمؤسسة وللنظام الدولي.");
+    assert!(
+        find(&t, "state:syrian-government").is_none(),
+        "{:?}",
+        ids(&t)
+    );
+    let t = tag("قصفت قوات النظام بلدة في ريف إدلب.");
+    assert!(find(&t, "state:syrian-government").is_some());
+}
+
+#[test]
+fn a_title_before_a_group_name_is_not_a_person() {
+    let t = tag("وقال قائد شرطة حمص العميد مرهف النعسان إن الوحدات اعتقلت المتهمين.");
+    let p = people(&t);
+    assert_eq!(p, vec!["مرهف النعسان".to_string()], "{p:?}");
+}
