@@ -559,10 +559,63 @@ impl Tagger {
                 }
             }
         }
-        kept.into_iter()
+        let mut out: Vec<Found> = kept
+            .into_iter()
             .zip(drop)
             .filter_map(|(f, d)| (!d).then_some(f))
-            .collect()
+            .collect();
+        let regimes = self.regime_mentions(text, words, &out);
+        if !regimes.is_empty() {
+            out.extend(regimes);
+            out.sort_by_key(|f| f.start);
+        }
+        out
+    }
+
+    /// `نظام بشار الأسد`, `قوات ماهر الأسد`: a regime word (`regime_words`
+    /// in triggers.json) right before a person whose KB group is a state
+    /// names that state too (GUIDE: both are tagged).
+    fn regime_mentions(&self, text: &str, words: &[Word], kept: &[Found]) -> Vec<Found> {
+        let mut out = Vec::new();
+        for f in kept {
+            let EntityKey::Kb(pi) = f.key else { continue };
+            let person = &self.kb.entities[pi as usize];
+            if person.entity_type != EntityType::Person || f.first_word == 0 {
+                continue;
+            }
+            let p = f.first_word - 1;
+            if &text[words[p].end..words[f.first_word].start] != " "
+                || kept
+                    .iter()
+                    .any(|k| k.start < words[p].end && words[p].start < k.end)
+            {
+                continue;
+            }
+            let w = &text[words[p].start..words[p].end];
+            let Some(stem) = self
+                .rules
+                .stems(w)
+                .find(|st| self.rules.regime_words.contains(*st))
+            else {
+                continue;
+            };
+            let state = person.affiliations.iter().find_map(|id| {
+                let i = self.kb.index_of(id)?;
+                (self.kb.entities[i].entity_type == EntityType::State).then_some(i)
+            });
+            if let Some(si) = state {
+                out.push(Found {
+                    start: words[p].end - stem.len(),
+                    end: words[p].end,
+                    first_word: p,
+                    last_word: p,
+                    key: EntityKey::Kb(si as u32),
+                    priority: 0,
+                    adjective: false,
+                });
+            }
+        }
+        out
     }
 
     fn kb_found(&self, c: &Candidate, t: Target, text: &str) -> Found {

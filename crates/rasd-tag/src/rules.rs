@@ -47,6 +47,8 @@ struct RawRules {
     age_words: Vec<String>,
     #[serde(default)]
     not_names: Vec<String>,
+    #[serde(default)]
+    regime_words: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -141,6 +143,9 @@ pub struct Rules {
     /// Phrases that name nothing although a name is inside them (`النظام
     /// العام`), as match keys.
     pub not_names: Vec<String>,
+    /// Words that make a person's name stand for the state they lead
+    /// (`نظام بشار الأسد`).
+    pub regime_words: HashSet<String>,
 }
 
 fn keys(words: &[String]) -> HashSet<String> {
@@ -192,6 +197,7 @@ impl Rules {
             first_names: keys(&raw.first_names),
             age_words: keys(&raw.age_words),
             not_names: keys(&raw.not_names).into_iter().collect(),
+            regime_words: keys(&raw.regime_words),
             ..Rules::default()
         };
         for r in raw.discovery {

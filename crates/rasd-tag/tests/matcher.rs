@@ -390,3 +390,22 @@ fn a_title_before_a_group_name_is_not_a_person() {
     let p = people(&t);
     assert_eq!(p, vec!["مرهف النعسان".to_string()], "{p:?}");
 }
+
+#[test]
+fn a_regime_word_before_a_leader_names_the_state_too() {
+    let t = tag("قتل عنصران برصاص قوات أمن نظام بشار الأسد في ريف درعا.");
+    check_spans(&t);
+    assert!(find(&t, "per:bashar-al-assad").is_some(), "{:?}", ids(&t));
+    assert!(
+        find(&t, "state:syrian-government").is_some(),
+        "{:?}",
+        ids(&t)
+    );
+    // The leader alone is only the person.
+    let t = tag("التقى بشار الأسد بالوفد في دمشق.");
+    assert!(
+        find(&t, "state:syrian-government").is_none(),
+        "{:?}",
+        ids(&t)
+    );
+}
