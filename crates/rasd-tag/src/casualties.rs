@@ -429,8 +429,12 @@ impl Lexicon {
         needles.extend(lex.count_noun_forms.iter().map(String::as_str));
         needles.sort_unstable();
         needles.dedup();
+        // No start-byte prefilter: in Arabic text every other byte is a
+        // possible start (the needles begin with 0xD8/0xD9), so it only
+        // adds work to the DFA scan.
         lex.prefilter = AhoCorasick::builder()
             .kind(Some(AhoCorasickKind::DFA))
+            .prefilter(false)
             .build(needles)
             .map_err(|e| format!("prefilter: {e}"))?;
         Ok(lex)
@@ -1641,27 +1645,56 @@ fn extract_from_normalized(
         })
         .collect();
     sents.sort_by_key(|s| (s.start, s.end));
-    // Original start of each token (its end is mapped only where needed).
-    let orig_start: Vec<usize> = toks
-        .iter()
-        .map(|t| normalized.original_range(t.start, t.start).start)
-        .collect();
+    // Original start and end of a token, mapped back only where needed:
+    // mapping every token costs a search in the alignment each.
+    let orig_start = |k: usize| {
+        normalized
+            .original_range(toks[k].start, toks[k].start)
+            .start
+    };
     let orig_end = |k: usize| normalized.original_range(toks[k].start, toks[k].end).end;
     let sent_of = |pos: usize| -> Option<usize> {
         let k = sents.partition_point(|s| s.start <= pos);
         (k > 0 && pos < sents[k - 1].end).then(|| k - 1)
     };
+    // The sentence of a token depends only on where its original start
+    // lies among the sentence starts and ends, and original starts grow
+    // with the token index: binary-search the first token past each such
+    // cut, then look up one sentence per run of tokens between cuts.
+    let mut cuts: Vec<usize> = sents.iter().flat_map(|s| [s.start, s.end]).collect();
+    cuts.sort_unstable();
+    cuts.dedup();
+    let mut run_starts = Vec::with_capacity(cuts.len() + 2);
+    run_starts.push(0);
+    for &cut in &cuts {
+        let from = *run_starts.last().unwrap_or(&0);
+        let mut lo = from;
+        let mut hi = toks.len();
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if orig_start(mid) < cut {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        run_starts.push(lo);
+    }
+    run_starts.push(toks.len());
+    run_starts.dedup();
+    let mut tok_sent = vec![None; toks.len()];
+    for run in run_starts.windows(2) {
+        if run[0] < run[1] {
+            tok_sent[run[0]..run[1]].fill(sent_of(orig_start(run[0])));
+        }
+    }
     let mut seg = Vec::with_capacity(toks.len());
     let mut cur = 0usize;
-    let mut prev_sent = None;
-    for (k, t) in toks.iter().enumerate() {
-        let s = sent_of(orig_start[k]);
-        if k > 0 && (s != prev_sent || toks[k - 1].class == TokClass::HardBreak) {
+    for k in 0..toks.len() {
+        if k > 0 && (tok_sent[k] != tok_sent[k - 1] || toks[k - 1].class == TokClass::HardBreak) {
             cur += 1;
         }
-        prev_sent = s;
         seg.push(cur);
-        let _ = t;
     }
     let mut ex = Extractor {
         lex,
@@ -1731,11 +1764,11 @@ fn extract_from_normalized(
         while b > a && toks[b].class == TokClass::HardBreak {
             b -= 1;
         }
-        (orig_start[a], orig_end(b))
+        (orig_start(a), orig_end(b))
     };
     kept.into_iter()
         .map(|s| {
-            let start = orig_start[s.first];
+            let start = orig_start(s.first);
             let end = orig_end(s.last).max(start);
             let sentence = match sent_of(start) {
                 Some(k) => sents[k],
@@ -1837,6 +1870,32 @@ mod tests {
         // A view of another text is not used.
         let other = extract_casualties_matched(text, &MatchText::new("نص آخر"), &sentences);
         assert_eq!(alone, other);
+    }
+
+    #[test]
+    fn each_statement_reports_its_own_sentence() {
+        // Diacritics and tatweel make the alignment non-linear, so token
+        // offsets in the matching view differ from the original ones.
+        let parts = [
+            "قُتِلَ ثلاثةُ مدنيين في القصف. ",
+            "وأُصيـب خمسة أطفال بجروح. ",
+            "ولا شيء هنا. ",
+            "واعتُقل 4 شبان.",
+        ];
+        let text = parts.concat();
+        let mut sentences = Vec::new();
+        let mut at = 0;
+        for p in parts {
+            sentences.push(Span::new(at, at + p.trim_end().len()));
+            at += p.len();
+        }
+        let found = extract_casualties(&text, &sentences);
+        let got: Vec<(u32, Span)> = found.iter().map(|c| (c.count, c.sentence)).collect();
+        assert_eq!(
+            got,
+            [(3, sentences[0]), (5, sentences[1]), (4, sentences[3])],
+            "{found:?}"
+        );
     }
 
     #[test]
