@@ -569,7 +569,56 @@ impl Tagger {
             out.extend(regimes);
             out.sort_by_key(|f| f.start);
         }
+        self.merge_former_names(text, words, &mut out);
         out
+    }
+
+    /// `هيئة تحرير الشام (النصرة سابقاً)`: the text says the two names are
+    /// one group, so every mention of the former name in this text counts
+    /// for the current one (GUIDE). Markers: `former_markers` in
+    /// triggers.json.
+    /// Between a name and its former name: `(`, with quotes, commas and a
+    /// linking word (`former_links`: `، وهي (`) around it.
+    fn former_gap(&self, gap: &str) -> bool {
+        let Some((before, after)) = gap.split_once('(') else {
+            return false;
+        };
+        let junk = |c: char| matches!(c, ' ' | '"' | '،' | ',');
+        if !after.trim_matches(junk).is_empty() {
+            return false;
+        }
+        let link = before.trim_matches(junk);
+        link.is_empty() || self.rules.in_set(&self.rules.former_links, link)
+    }
+
+    fn merge_former_names(&self, text: &str, words: &[Word], out: &mut [Found]) {
+        let mut renames: Vec<(EntityKey, EntityKey)> = Vec::new();
+        for pair in out.windows(2) {
+            let (a, b) = (&pair[0], &pair[1]);
+            let ty = self.key_type(&a.key);
+            if a.key == b.key
+                || !matches!(ty, EntityType::ArmedGroup | EntityType::Organization)
+                || self.key_type(&b.key) != ty
+                || !self.former_gap(&text[a.end..b.start])
+                || b.last_word + 1 >= words.len()
+            {
+                continue;
+            }
+            let m = words[b.last_word + 1];
+            let marker = &text[m.start..m.end];
+            let closes = text[m.end..].trim_start().starts_with(')');
+            if closes
+                && text[b.end..m.start].trim().is_empty()
+                && self.rules.in_set(&self.rules.former_markers, marker)
+            {
+                renames.push((b.key.clone(), a.key.clone()));
+            }
+        }
+        for (from, to) in renames {
+            for f in out.iter_mut().filter(|f| f.key == from) {
+                f.key = to.clone();
+            }
+        }
     }
 
     /// `نظام بشار الأسد`, `قوات ماهر الأسد`: a regime word (`regime_words`

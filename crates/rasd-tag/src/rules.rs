@@ -49,6 +49,10 @@ struct RawRules {
     not_names: Vec<String>,
     #[serde(default)]
     regime_words: Vec<String>,
+    #[serde(default)]
+    former_markers: Vec<String>,
+    #[serde(default)]
+    former_links: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -146,6 +150,10 @@ pub struct Rules {
     /// Words that make a person's name stand for the state they lead
     /// (`نظام بشار الأسد`).
     pub regime_words: HashSet<String>,
+    /// `سابقاً` in `X (Y سابقاً)`: Y is X's former name.
+    pub former_markers: HashSet<String>,
+    /// `وهي` in `X، وهي (Y سابقاً)`.
+    pub former_links: HashSet<String>,
 }
 
 fn keys(words: &[String]) -> HashSet<String> {
@@ -198,6 +206,8 @@ impl Rules {
             age_words: keys(&raw.age_words),
             not_names: keys(&raw.not_names).into_iter().collect(),
             regime_words: keys(&raw.regime_words),
+            former_markers: keys(&raw.former_markers),
+            former_links: keys(&raw.former_links),
             ..Rules::default()
         };
         for r in raw.discovery {

@@ -409,3 +409,20 @@ fn a_regime_word_before_a_leader_names_the_state_too() {
         ids(&t)
     );
 }
+
+#[test]
+fn a_former_name_in_parentheses_is_the_same_group() {
+    let t =
+        tag("سيطرت \"هيئة تحرير الشام\" (النصرة سابقاً) على القرية، وكانت جبهة النصرة قد هاجمتها.");
+    check_spans(&t);
+    assert!(find(&t, "ag:nusra-front").is_none(), "{:?}", ids(&t));
+    let t =
+        tag("وتفرض هيئة تحرير الشام، وهي (جبهة النصرة سابقاً)، سيطرتها على المنطقة وعلى النصرة.");
+    check_spans(&t);
+    let hts = find(&t, "ag:hts").expect("HTS");
+    assert!(find(&t, "ag:nusra-front").is_none(), "{:?}", ids(&t));
+    assert_eq!(hts.mentions.len(), 3, "{:?}", hts.mentions);
+    // Without the marker they stay two groups.
+    let t = tag("اشتبكت هيئة تحرير الشام مع جبهة النصرة قرب القرية.");
+    assert!(find(&t, "ag:nusra-front").is_some(), "{:?}", ids(&t));
+}
