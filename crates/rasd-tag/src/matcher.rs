@@ -470,9 +470,12 @@ impl<'a> Context<'a> {
         self.rules.in_set(&self.rules.place_nouns, self.word(j))
     }
 
-    fn weak_cue(&self, c: &Candidate, ty: EntityType) -> bool {
+    fn weak_cue(&self, c: &Candidate, entity: u32, ty: EntityType) -> bool {
         self.quoted(c)
             || self.dateline(c)
+            // A short name of a person or group already named in full in
+            // the article (`الشرع` after `أحمد الشرع`).
+            || (ty != EntityType::Location && self.article_entities.contains(&entity))
             || match (self.prev_word(c), self.rules.weak_alias_cues.get(&ty)) {
                 (Some(p), Some(cues)) => self.rules.in_set(cues, p),
                 _ => false,
@@ -494,7 +497,7 @@ impl<'a> Context<'a> {
         }
         match rule {
             ContextRule::Bare => true,
-            ContextRule::Cue => self.weak_cue(c, e.entity_type),
+            ContextRule::Cue => self.weak_cue(c, t.entity, e.entity_type),
             _ if self
                 .rules
                 .generic_place_words

@@ -426,3 +426,15 @@ fn a_former_name_in_parentheses_is_the_same_group() {
     let t = tag("اشتبكت هيئة تحرير الشام مع جبهة النصرة قرب القرية.");
     assert!(find(&t, "ag:nusra-front").is_some(), "{:?}", ids(&t));
 }
+
+#[test]
+fn a_person_s_short_name_needs_a_title_or_the_full_name() {
+    let t = tag("استقبل الرئيس الشرع الوفد في دمشق.");
+    assert!(find(&t, "per:ahmed-al-sharaa").is_some(), "{:?}", ids(&t));
+    let t = tag("وصل أحمد الشرع إلى الرياض، وقال الشرع إن الزيارة ناجحة.");
+    let p = find(&t, "per:ahmed-al-sharaa").expect("Sharaa");
+    assert_eq!(p.mentions.len(), 2, "{:?}", p.mentions);
+    // Without either, the surname alone is not matched.
+    let t = tag("تحدث الشرع عن الوضع.");
+    assert!(find(&t, "per:ahmed-al-sharaa").is_none(), "{:?}", ids(&t));
+}
