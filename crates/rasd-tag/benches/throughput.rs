@@ -8,6 +8,11 @@
 //!    least `RASD_BENCH_MB` (default 50) MB of input and cleaned one by one.
 //! 3. Tag throughput: the seeds cleaned once, replicated to at least the same
 //!    size, tagged one by one; MB are bytes of `CleanArticle.text` + title.
+//! 4. The stages of tagging alone on the same texts (matching view, word
+//!    split, alias candidates, name discovery, casualties with the shared
+//!    view and standalone), to show where the time goes. They do not add
+//!    up to the tag time: resolving candidates, the title and building the
+//!    output come on top.
 //!
 //! Both loops run on the calling thread only, so the figures are per core.
 //! MB = 10^6 bytes. The last line prints the tag/clean ratio.
@@ -17,6 +22,10 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use rasd_model::{CleanArticle, RawArticle};
+use rasd_tag::casualties::{extract_casualties, extract_casualties_matched};
+use rasd_tag::discovery::discover;
+use rasd_tag::matcher::{words as matcher_words, Word};
+use rasd_tag::norm::MatchText;
 use rasd_tag::Tagger;
 
 fn seeds() -> Vec<RawArticle> {
@@ -162,24 +171,67 @@ fn main() {
         entities,
         mentions
     );
-    // Casualty extraction alone, on the same texts: the part of the tag
-    // time that is not entity matching.
-    let c0 = thread_cpu();
-    let t0 = Instant::now();
-    for _ in 0..reps {
-        for c in &cleaned {
-            black_box(rasd_tag::casualties::extract_casualties(
-                &c.text,
-                &c.sentences,
-            ));
+    // Where the tag time goes: each stage alone over the same texts, its
+    // inputs prepared beforehand (MB/s of the whole text; the per-MB cost
+    // is 1000 / rate ms).
+    let views: Vec<MatchText> = cleaned.iter().map(|c| MatchText::new(&c.text)).collect();
+    let words: Vec<Vec<Word>> = views.iter().map(|v| matcher_words(v.as_str())).collect();
+    let stage = |f: &dyn Fn(usize)| {
+        let c0 = thread_cpu();
+        let t0 = Instant::now();
+        for _ in 0..reps {
+            for i in 0..cleaned.len() {
+                f(i);
+            }
         }
+        let cpu = thread_cpu().zip(c0).map(|(a, b)| a.saturating_sub(b));
+        rate(tagged, t0.elapsed(), cpu)
+    };
+    let stages = [
+        (
+            "matching view (normalize)",
+            stage(&|i| {
+                black_box(MatchText::new(&cleaned[i].text));
+            }),
+        ),
+        (
+            "word split",
+            stage(&|i| {
+                black_box(matcher_words(views[i].as_str()));
+            }),
+        ),
+        (
+            "alias candidates",
+            stage(&|i| {
+                black_box(tagger.matcher().candidates(views[i].as_str(), &words[i]));
+            }),
+        ),
+        (
+            "name discovery",
+            stage(&|i| {
+                black_box(discover(views[i].as_str(), &words[i], tagger.rules()));
+            }),
+        ),
+        (
+            "casualties (shared view)",
+            stage(&|i| {
+                black_box(extract_casualties_matched(
+                    &cleaned[i].text,
+                    &views[i],
+                    &cleaned[i].sentences,
+                ));
+            }),
+        ),
+        (
+            "casualties (standalone)",
+            stage(&|i| {
+                black_box(extract_casualties(&cleaned[i].text, &cleaned[i].sentences));
+            }),
+        ),
+    ];
+    for (name, r) in stages {
+        println!("  stage {name:<26} {}", show(r));
     }
-    let cas_rate = rate(
-        tagged,
-        t0.elapsed(),
-        thread_cpu().zip(c0).map(|(a, b)| a.saturating_sub(b)),
-    );
-    println!("  of which casualty extraction alone: {}", show(cas_rate));
     // The ratio and the target use CPU time when known (robust to other
     // load on the machine), else wall time.
     let tag_mbs = tag_rate.1.unwrap_or(tag_rate.0);
