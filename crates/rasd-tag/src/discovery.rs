@@ -204,7 +204,13 @@ impl<'a> Scan<'a> {
                     allow_more = connector;
                 }
                 _ => {
-                    if r.in_set(&r.common_words, w) && !w.chars().any(|c| c.is_ascii_digit()) {
+                    // A common word ends the name unless it completes a
+                    // name head (`رأس العين`).
+                    let after_head = r.name_heads.contains(self.word(j - 1));
+                    if r.in_set(&r.common_words, w)
+                        && !w.chars().any(|c| c.is_ascii_digit())
+                        && !after_head
+                    {
                         break;
                     }
                     last = j;

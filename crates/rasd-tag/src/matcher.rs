@@ -328,6 +328,35 @@ impl Matcher {
                 }
             }
         }
+        // `“حزب الله” العراقي`: a name in quotes followed by the word that
+        // completes a longer alias (`حزب الله العراقي`).
+        let mut quoted_longer = Vec::new();
+        for c in &out {
+            let j = c.last_word + 1;
+            if j >= words.len() || words[j].sentence != words[c.last_word].sentence {
+                continue;
+            }
+            let gap = &text[c.end..words[j].start];
+            if gap.trim() != "\"" || !gap.starts_with('"') {
+                continue;
+            }
+            let key = format!(
+                "{} {}",
+                &text[c.start..c.end],
+                &text[words[j].start..words[j].end]
+            );
+            if let Some(targets) = self.lookup(&key) {
+                quoted_longer.push(Candidate {
+                    start: c.start,
+                    end: words[j].end,
+                    first_word: c.first_word,
+                    last_word: j,
+                    clitic_len: c.clitic_len,
+                    targets: Targets::from_slice(targets),
+                });
+            }
+        }
+        out.extend(quoted_longer);
         if !blocked.is_empty() {
             out.retain(|c| {
                 !blocked

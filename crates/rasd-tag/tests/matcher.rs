@@ -438,3 +438,27 @@ fn a_person_s_short_name_needs_a_title_or_the_full_name() {
     let t = tag("تحدث الشرع عن الوضع.");
     assert!(find(&t, "per:ahmed-al-sharaa").is_none(), "{:?}", ids(&t));
 }
+
+#[test]
+fn a_quoted_name_and_the_word_after_it_can_make_a_longer_alias() {
+    let t = tag("قصفت ميليشيا “حزب الله” العراقي مواقع في البادية.");
+    check_spans(&t);
+    assert!(find(&t, "ag:kataib-hezbollah").is_some(), "{:?}", ids(&t));
+    assert!(find(&t, "ag:hezbollah").is_none(), "{:?}", ids(&t));
+    assert!(find(&t, "state:iraq").is_none(), "{:?}", ids(&t));
+}
+
+#[test]
+fn local_councils_named_by_their_place_are_organizations() {
+    let t = tag("أعلن المجلس المحلي لمدينة رأس العين عن مشاريع جديدة.");
+    let orgs: Vec<&str> = t
+        .entities
+        .iter()
+        .filter(|e| e.entity_type == EntityType::Organization)
+        .map(|e| e.name_ar.as_str())
+        .collect();
+    assert!(orgs.contains(&"المجلس المحلي لمدينة رأس العين"), "{orgs:?}");
+    // A council without a place is no name.
+    let t = tag("ألقى مسلحون قنبلة على منزل عضو في المجلس المحلي التابع لقسد.");
+    assert!(!has_type(&t, EntityType::Organization), "{:?}", ids(&t));
+}
