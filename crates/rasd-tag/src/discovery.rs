@@ -326,6 +326,8 @@ pub fn discover(text: &str, words: &[Word], rules: &Rules) -> Vec<Discovered> {
             let gap = s.gap(k);
             let (last, quoted) = if gap.trim_end().ends_with(is_open) {
                 match s.quoted_phrase(k) {
+                    // `تدعى "ميليشيا آل البيت"` names a group, not a person.
+                    Some(_) if rule.person_name && !s.name_part(k) => continue,
                     Some(l) => (l, true),
                     None => continue,
                 }

@@ -462,3 +462,12 @@ fn local_councils_named_by_their_place_are_organizations() {
     let t = tag("ألقى مسلحون قنبلة على منزل عضو في المجلس المحلي التابع لقسد.");
     assert!(!has_type(&t, EntityType::Organization), "{:?}", ids(&t));
 }
+
+#[test]
+fn a_quoted_group_after_a_person_cue_is_not_a_person() {
+    let t = tag(
+        "وظهرت ميليشيا أخرى تدعى \"ميليشيا آل البيت\" في المنطقة، وقتل شاب يدعى \"محمود فؤاد\".",
+    );
+    let p = people(&t);
+    assert_eq!(p, vec!["محمود فؤاد".to_string()], "{p:?}");
+}
