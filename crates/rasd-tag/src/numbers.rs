@@ -68,19 +68,29 @@ pub(crate) fn tokenize(norm: &str) -> Vec<Tok> {
 /// Byte length of the char at `i` when it is a letter ([`is_letter`]).
 /// Arabic letters (two bytes, U+0621–U+064A) and ASCII are decided from
 /// the bytes alone: the tokenizer asks this for nearly every byte.
-#[inline]
+#[inline(always)]
 fn letter_len_at(s: &str, i: usize) -> Option<usize> {
     let b = s.as_bytes();
-    let b0 = *b.get(i)?;
-    if b0.is_ascii() {
-        return b0.is_ascii_alphabetic().then_some(1);
-    }
-    if let Some(&b1) = b.get(i + 1) {
+    match *b.get(i)? {
+        b0 if b0.is_ascii() => b0.is_ascii_alphabetic().then_some(1),
         // U+0621..=U+063F is D8 A1..=D8 BF; U+0640..=U+064A is D9 80..=D9 8A.
-        if (b0 == 0xD8 && b1 >= 0xA1) || (b0 == 0xD9 && b1 <= 0x8A) {
-            return Some(2);
+        0xD8 if b.get(i + 1).is_some_and(|&b1| b1 >= 0xA1) => Some(2),
+        0xD9 if b.get(i + 1).is_some_and(|&b1| b1 <= 0x8A) => Some(2),
+        // Arabic punctuation and signs, not letters: U+0600..=U+060F
+        // (`،`) and U+061B..=U+061F (`؛`، `؟`).
+        0xD8 if b
+            .get(i + 1)
+            .is_some_and(|&b1| matches!(b1, 0x80..=0x8F | 0x9B..=0x9F)) =>
+        {
+            None
         }
+        _ => other_letter_len_at(s, i),
     }
+}
+
+/// [`letter_len_at`] for the chars it does not decide from the bytes.
+#[inline(never)]
+fn other_letter_len_at(s: &str, i: usize) -> Option<usize> {
     let c = s.get(i..)?.chars().next()?;
     is_letter(c).then(|| c.len_utf8())
 }
@@ -653,5 +663,26 @@ mod tests {
         let toks = tokenize(&norm);
         let texts: Vec<&str> = toks.iter().map(|t| t.text(&norm)).collect();
         assert_eq!(texts, ["القتلي", "ال", "14", "،", "و", "15", "ايلول", "."]);
+    }
+
+    #[test]
+    fn tokens_of_every_letter_class() {
+        // Arabic letters at both ends of the two-byte range, a Persian
+        // letter and a Latin one outside it, Arabic punctuation between.
+        let norm = "ءيdکé،ـا؛ب؟ؠ";
+        let toks = tokenize(norm);
+        let got: Vec<(&str, TokClass)> = toks.iter().map(|t| (t.text(norm), t.class)).collect();
+        assert_eq!(
+            got,
+            [
+                ("ءيdکé", TokClass::Word),
+                ("،", TokClass::SoftBreak),
+                ("ـا", TokClass::Word),
+                ("؛", TokClass::HardBreak),
+                ("ب", TokClass::Word),
+                ("؟", TokClass::HardBreak),
+                ("ؠ", TokClass::Word),
+            ]
+        );
     }
 }
