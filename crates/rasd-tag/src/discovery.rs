@@ -155,9 +155,23 @@ impl<'a> Scan<'a> {
         }
         let mut last = k;
         let mut counted = 1;
+        // A village may have a second word with the article (`قرية رسم
+        // الرواضي`, `صيدا الحانوت`) when it is no adjective or stop word.
+        let definite_second = || {
+            let j = k + 1;
+            j < self.words.len()
+                && self.same_sentence(k, j)
+                && self.gap(j) == " "
+                && self.word(j).starts_with("ال")
+                && !self.is_stop(self.word(j))
+                && !r.in_set(&r.common_words, self.word(j))
+                && !r.in_set(&r.generic_place_words, self.word(j))
+        };
         let mut allow_more = match rule.entity_type {
             EntityType::Person => !definite,
-            EntityType::Location => head,
+            EntityType::Location => {
+                head || (!rule.keep_trigger && !definite && !adjective && definite_second())
+            }
             _ => true,
         };
         let mut j = k + 1;
@@ -415,7 +429,13 @@ impl<'a> Scan<'a> {
         if r.first_names.contains(w) || r.name_heads.contains(w) {
             return true;
         }
+        // A preposition fused with the article (`للصحافيين`, `بالمدينة`)
+        // starts a phrase, not a name.
+        let fused_article = ["لل", "بال", "وال", "فال", "كال"]
+            .iter()
+            .any(|p| w.starts_with(p) && w.chars().count() > 4);
         if w.chars().count() < 2
+            || fused_article
             || w.starts_with('و')
             || self.is_stop(w)
             || r.common_words.contains(w)

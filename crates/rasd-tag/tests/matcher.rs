@@ -471,3 +471,23 @@ fn a_quoted_group_after_a_person_cue_is_not_a_person() {
     let p = people(&t);
     assert_eq!(p, vec!["محمود فؤاد".to_string()], "{p:?}");
 }
+
+#[test]
+fn a_name_ends_before_a_preposition_with_the_article() {
+    let t = tag("وقال المتحدث باسم الوزارة زكي أكتورك للصحافيين إن المدينة تحت السيطرة.");
+    let p = people(&t);
+    assert_eq!(p, vec!["زكي أكتورك".to_string()], "{p:?}");
+}
+
+#[test]
+fn an_unknown_village_may_have_a_second_word_with_the_article() {
+    let t = tag("توغلت القوة في قرية رسم الرواضي الواقعة في ريف القنيطرة.");
+    let locs: Vec<&str> = t
+        .entities
+        .iter()
+        .filter(|e| e.entity_type == EntityType::Location)
+        .map(|e| e.name_ar.as_str())
+        .collect();
+    assert!(locs.contains(&"رسم الرواضي"), "{locs:?}");
+    assert!(!locs.contains(&"رسم"), "{locs:?}");
+}
