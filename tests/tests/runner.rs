@@ -1,0 +1,197 @@
+//! The stage runner in-process, with stage cores written to misbehave:
+//! slow work is kept alive by in-progress acks (no redelivery), a panicking
+//! core dead-letters its input and the stage goes on, a transient failure is
+//! retried with backoff and dead-lettered after `max_deliver`, and shutdown
+//! returns after finishing in-flight work.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_nats::jetstream;
+use rasd_bus::{
+    ConsumerArgs, Output, StageCore, StageError, StageMetrics, StageRunner, StreamArgs,
+};
+use rasd_integration_tests::*;
+use rasd_model::{DeadLetter, StageName, Subjects};
+use tokio_util::sync::CancellationToken;
+
+const PATIENCE: Duration = Duration::from_secs(30);
+
+/// Behaves according to the payload: `slow:<id>`, `panic:<id>`,
+/// `flaky:<id>` (always transient), anything else succeeds at once.
+#[derive(Default)]
+struct Moody {
+    calls: Mutex<HashMap<String, usize>>,
+    running: AtomicUsize,
+}
+
+/// The core handed to the runner; the test keeps the other `Arc` to look
+/// at the calls.
+struct MoodyCore(Arc<Moody>);
+
+impl StageCore for MoodyCore {
+    fn name(&self) -> StageName {
+        StageName::Clean
+    }
+    fn process(&self, _subject: &str, payload: &[u8]) -> Result<Vec<Output>, StageError> {
+        let text = String::from_utf8_lossy(payload).to_string();
+        let me = &self.0;
+        *me.calls.lock().unwrap().entry(text.clone()).or_default() += 1;
+        me.running.fetch_add(1, Ordering::SeqCst);
+        let _done = scopeguard(|| {
+            me.running.fetch_sub(1, Ordering::SeqCst);
+        });
+        let (kind, id) = text.split_once(':').unwrap_or(("ok", &text));
+        match kind {
+            "slow" => std::thread::sleep(Duration::from_secs(3)),
+            "panic" => panic!("this input breaks the core"),
+            "flaky" => return Err(StageError::Transient("upstream unavailable".into())),
+            _ => {}
+        }
+        Ok(vec![Output::json(
+            "rasd.articles.clean",
+            StageName::Clean,
+            id,
+            &serde_json::json!({"id": id}),
+        )?])
+    }
+}
+
+struct Guard<F: FnMut()>(F);
+impl<F: FnMut()> Drop for Guard<F> {
+    fn drop(&mut self) {
+        (self.0)()
+    }
+}
+fn scopeguard<F: FnMut()>(f: F) -> Guard<F> {
+    Guard(f)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_runner_keeps_slow_work_alive_survives_panics_and_gives_up_on_transient_failures(
+) -> anyhow::Result<()> {
+    let _g = serial().await;
+    let server = NatsServer::start()?;
+    let client = server.connect().await?;
+    let js = jetstream::new(client.clone());
+    let subjects = Subjects::default();
+    rasd_bus::provision::ensure_streams(&js, &subjects, &StreamArgs::default()).await?;
+
+    let core = Arc::new(Moody::default());
+    let args = ConsumerArgs {
+        concurrency: 2,
+        ack_wait: Duration::from_secs(1),
+        max_deliver: 3,
+        backoff: vec![Duration::from_millis(100)],
+        ..Default::default()
+    };
+    let metrics = Arc::new(StageMetrics::new());
+    let token = CancellationToken::new();
+    let runner = StageRunner::new(
+        MoodyCore(core.clone()),
+        js.clone(),
+        subjects.clone(),
+        args,
+        metrics.clone(),
+    );
+    let handle = tokio::spawn(runner.run(token.clone()));
+
+    for p in ["slow:s1", "panic:p1", "flaky:f1", "ok:a1", "ok:a2"] {
+        js.publish("rasd.articles.raw", p.as_bytes().to_vec().into())
+            .await?
+            .await?;
+    }
+
+    let outputs = collect_json(
+        &js,
+        "RASD_ARTICLES",
+        "rasd.articles.clean",
+        3,
+        Duration::from_secs(2),
+        PATIENCE,
+    )
+    .await?;
+    let counts = count_by_id(&outputs);
+    assert_eq!(counts.get("s1"), Some(&1));
+    assert_eq!(counts.get("a1"), Some(&1));
+    assert_eq!(counts.get("a2"), Some(&1));
+    assert_eq!(counts.len(), 3, "{counts:?}");
+
+    let letters = collect_json(
+        &js,
+        "RASD_DLQ",
+        "rasd.dlq.clean",
+        2,
+        Duration::from_secs(1),
+        PATIENCE,
+    )
+    .await?;
+    let letters: Vec<DeadLetter> = letters
+        .into_iter()
+        .map(serde_json::from_value)
+        .collect::<Result<_, _>>()?;
+    let by_payload: HashMap<&str, &DeadLetter> =
+        letters.iter().map(|d| (d.payload.as_str(), d)).collect();
+    assert_eq!(by_payload["panic:p1"].reason, "stage_panic");
+    assert!(by_payload["panic:p1"]
+        .error
+        .contains("this input breaks the core"));
+    assert_eq!(by_payload["flaky:f1"].reason, "max_deliver_exceeded");
+    assert_eq!(letters.len(), 2);
+
+    let calls = core.calls.lock().unwrap().clone();
+    // 3 s of work with a 1 s ack wait: in-progress acks prevent redelivery.
+    assert_eq!(
+        calls["slow:s1"], 1,
+        "the slow input was redelivered: {calls:?}"
+    );
+    assert_eq!(
+        calls["flaky:f1"], 3,
+        "transient failures are retried up to max_deliver"
+    );
+    assert_eq!(calls["panic:p1"], 1, "a rejected input is not retried");
+
+    // Graceful shutdown while a slow message is in flight: it finishes and is acked.
+    js.publish("rasd.articles.raw", b"slow:s2".to_vec().into())
+        .await?
+        .await?;
+    let deadline = std::time::Instant::now() + PATIENCE;
+    while core.running.load(Ordering::SeqCst) == 0 {
+        anyhow::ensure!(std::time::Instant::now() < deadline, "s2 never started");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    token.cancel();
+    let summary = tokio::time::timeout(PATIENCE, handle).await???;
+    assert_eq!(summary.processed, 4, "{summary:?}");
+    assert_eq!(summary.dlq, 2, "{summary:?}");
+    let s2 = collect_json(
+        &js,
+        "RASD_ARTICLES",
+        "rasd.articles.clean",
+        4,
+        Duration::from_millis(300),
+        PATIENCE,
+    )
+    .await?;
+    assert_eq!(
+        count_by_id(&s2).get("s2"),
+        Some(&1),
+        "in-flight work finished before the runner returned"
+    );
+    let info = js
+        .get_stream("RASD_ARTICLES")
+        .await?
+        .consumer_info("clean")
+        .await?;
+    assert_eq!(info.num_ack_pending, 0, "everything in flight was acked");
+    assert_eq!(info.num_pending, 0);
+    let text = metrics.encode();
+    assert_eq!(
+        metric_value(&text, r#"rasd_messages_failed_total{stage="clean"}"#),
+        2.0,
+        "{text}"
+    );
+    Ok(())
+}
