@@ -462,31 +462,41 @@ impl Tagger {
 
         // `قرى X وY`, `X، وY`: a village joined by `و` to an accepted place.
         pending.sort_by_key(|c| c.start);
-        let mut loc_end_words: HashSet<usize> = found
+        // Likewise a weak alias of a group or person joined by `و` to an
+        // accepted name of its type (`الأمن العام والعمشات والحمزة`).
+        let mut end_words: HashMap<usize, EntityType> = found
             .iter()
-            .filter(|f| self.key_type(&f.key) == EntityType::Location)
-            .map(|f| f.last_word)
+            .map(|f| (f.last_word, self.key_type(&f.key)))
+            .filter(|(_, ty)| {
+                matches!(
+                    ty,
+                    EntityType::Location | EntityType::ArmedGroup | EntityType::Person
+                )
+            })
             .collect();
         for c in pending {
             let w = words[c.first_word];
             let conj = c.clitic_len > 0 && text[w.start..].starts_with('و');
-            if !conj || c.first_word == 0 || !loc_end_words.contains(&(c.first_word - 1)) {
+            let prev_ty = (c.first_word > 0)
+                .then(|| end_words.get(&(c.first_word - 1)).copied())
+                .flatten();
+            let Some(prev_ty) = prev_ty.filter(|_| conj) else {
                 continue;
-            }
+            };
             let gap = &text[words[c.first_word - 1].end..w.start];
             if !matches!(gap, " " | "، " | ", ") {
                 continue;
             }
-            let locs: Targets = c
+            let same: Targets = c
                 .targets
                 .iter()
                 .copied()
-                .filter(|t| self.kb.entities[t.entity as usize].entity_type == EntityType::Location)
-                .filter(|t| t.rule != ContextRule::Cue)
+                .filter(|t| self.kb.entities[t.entity as usize].entity_type == prev_ty)
+                .filter(|t| (t.rule == ContextRule::Cue) != (prev_ty == EntityType::Location))
                 .collect();
-            if let Some(t) = ctx.choose(c, &locs) {
+            if let Some(t) = ctx.choose(c, &same) {
                 found.push(self.kb_found(c, t, text));
-                loc_end_words.insert(c.last_word);
+                end_words.insert(c.last_word, prev_ty);
             }
         }
 

@@ -491,3 +491,19 @@ fn an_unknown_village_may_have_a_second_word_with_the_article() {
     assert!(locs.contains(&"رسم الرواضي"), "{locs:?}");
     assert!(!locs.contains(&"رسم"), "{locs:?}");
 }
+
+#[test]
+fn a_weak_group_alias_joined_to_a_group_is_that_group() {
+    let t = tag("يحمّل التقرير عناصر في الأمن العام والعمشات والحمزة مسؤولية الانتهاكات.");
+    check_spans(&t);
+    let groups: Vec<&str> = t
+        .entities
+        .iter()
+        .filter(|e| e.entity_type == EntityType::ArmedGroup)
+        .map(|e| e.id.as_str())
+        .collect();
+    assert_eq!(groups.len(), 3, "{groups:?}");
+    // Alone, the weak alias is a common word.
+    let t = tag("صلى الناس في مسجد الحمزة يوم الجمعة.");
+    assert!(!has_type(&t, EntityType::ArmedGroup), "{:?}", ids(&t));
+}
