@@ -126,7 +126,19 @@ impl<'a> Scan<'a> {
         let pronoun = ["ها", "هم", "هما", "كم", "نا"]
             .iter()
             .any(|suf| first.ends_with(suf) && first.chars().count() > 4);
+        // A past-tense verb (`فرقه انتشلت`: "its teams recovered") or a
+        // passive participle (`أحياء مأهولة`: "inhabited") is no name.
+        let n_chars = first.chars().count();
+        let past_verb = !definite && first.starts_with('ا') && first.ends_with('ت') && n_chars >= 5;
+        let participle = !definite
+            && first.starts_with('م')
+            && n_chars == 6
+            && first.chars().nth(3) == Some('و')
+            && (first.ends_with('ه') || first.ends_with('ة'));
         if !latin && (verb_like || pronoun) {
+            return None;
+        }
+        if !latin && !head && rule.entity_type != EntityType::Person && (past_verb || participle) {
             return None;
         }
         // An indefinite word ending in a nisba is an adjective

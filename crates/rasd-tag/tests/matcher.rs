@@ -507,3 +507,15 @@ fn a_weak_group_alias_joined_to_a_group_is_that_group() {
     let t = tag("صلى الناس في مسجد الحمزة يوم الجمعة.");
     assert!(!has_type(&t, EntityType::ArmedGroup), "{:?}", ids(&t));
 }
+
+#[test]
+fn verbs_and_participles_after_trigger_nouns_are_not_names() {
+    let t = tag("نقلت الميليشيا مقراتها إلى أحياء مأهولة بالمدنيين، وذكر الدفاع المدني أن فرقه انتشلت جثامين القتلى.");
+    let discovered: Vec<&str> = t
+        .entities
+        .iter()
+        .filter(|e| e.source == EntitySource::Discovered)
+        .map(|e| e.name_ar.as_str())
+        .collect();
+    assert!(discovered.is_empty(), "{discovered:?}");
+}
