@@ -106,6 +106,25 @@ impl<'a> Scan<'a> {
         None
     }
 
+    /// `مجلس منبج العسكري`: 1–`max_words` name words from `k`, then an end
+    /// word of the rule; the index of the end word.
+    fn name_before_end_word(&self, k: usize, rule: &DiscoveryRule) -> Option<usize> {
+        let r = self.rules;
+        for j in k..(k + rule.max_words + 1).min(self.words.len()) {
+            if !self.same_sentence(k, j) || (j > k && self.gap(j) != " ") {
+                return None;
+            }
+            let w = self.word(j);
+            if j > k && rule.end_words.contains(w) {
+                return Some(j);
+            }
+            if (self.is_stop(w) || r.in_set(&r.common_words, w)) && !r.name_heads.contains(w) {
+                return None;
+            }
+        }
+        None
+    }
+
     /// The unquoted name after a trigger, starting at word `k`: index of
     /// its last word.
     fn bare_name(&self, k: usize, rule: &DiscoveryRule) -> Option<usize> {
@@ -359,6 +378,11 @@ pub fn discover(text: &str, words: &[Word], rules: &Rules) -> Vec<Discovered> {
                 }
             } else if gap != " " {
                 continue;
+            } else if !rule.end_words.is_empty() {
+                match s.name_before_end_word(k, rule) {
+                    Some(l) => (l, false),
+                    None => continue,
+                }
             } else {
                 match s.bare_name(k, rule) {
                     Some(l) => (l, false),

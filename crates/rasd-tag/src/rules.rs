@@ -78,6 +78,8 @@ struct RawDiscoveryRule {
     skip_after_trigger: Vec<String>,
     #[serde(default = "default_max_words")]
     max_words: usize,
+    #[serde(default)]
+    end_words: Vec<String>,
 }
 
 fn default_max_words() -> usize {
@@ -108,6 +110,9 @@ pub struct DiscoveryRule {
     /// Words allowed between the trigger and the name (`العميد الركن X`).
     pub skip_after_trigger: HashSet<String>,
     pub max_words: usize,
+    /// When set, the name is the trigger, 1–`max_words` name words and one
+    /// of these words, which ends it (`مجلس منبج العسكري`).
+    pub end_words: HashSet<String>,
 }
 
 /// All rules, normalized.
@@ -237,6 +242,7 @@ impl Rules {
                 latin_ok: r.latin_ok,
                 skip_after_trigger: keys(&r.skip_after_trigger),
                 max_words: r.max_words.clamp(1, 6),
+                end_words: keys(&r.end_words),
             });
         }
         for (ty, words) in typed_lists(&raw.quoted_heads) {

@@ -519,3 +519,15 @@ fn verbs_and_participles_after_trigger_nouns_are_not_names() {
         .collect();
     assert!(discovered.is_empty(), "{discovered:?}");
 }
+
+#[test]
+fn military_councils_named_by_their_place_are_armed_groups() {
+    let t = tag("واستهدف مجلس تل تمر العسكري قاعدة تركية، فيما قال مجلس الأمن إنه قلق.");
+    let groups: Vec<&str> = t
+        .entities
+        .iter()
+        .filter(|e| e.entity_type == EntityType::ArmedGroup)
+        .map(|e| e.name_ar.as_str())
+        .collect();
+    assert_eq!(groups, vec!["مجلس تل تمر العسكري"], "{groups:?}");
+}
