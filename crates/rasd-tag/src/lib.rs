@@ -516,8 +516,22 @@ impl Tagger {
                         && f.end <= d.end
                         && (d.end - d.start) > (f.end - f.start);
                     let fty = self.key_type(&f.key);
+                    // `قرية صيدا الحانوت` around the village `صيدا`: a
+                    // second word with the article makes another village.
+                    let extends_place = inside
+                        && ty == EntityType::Location
+                        && fty == EntityType::Location
+                        && f.start == d.start
+                        && f.last_word + 1 == d.last_word
+                        && text[words[d.last_word].start..].starts_with("ال")
+                        // `طريق حلب الرقة` joins two known places.
+                        && !found.iter().any(|g| {
+                            g.first_word == d.last_word
+                                && self.key_type(&g.key) == EntityType::Location
+                        });
                     (inside && f.start > d.start && (fty == ty || fty == EntityType::Location))
                         || (inside && f.adjective && fty == EntityType::State)
+                        || extends_place
                 })
         });
         found.extend(discovered);

@@ -531,3 +531,21 @@ fn military_councils_named_by_their_place_are_armed_groups() {
         .collect();
     assert_eq!(groups, vec!["مجلس تل تمر العسكري"], "{groups:?}");
 }
+
+#[test]
+fn a_village_named_after_a_known_one_plus_a_word_is_its_own_place() {
+    let t = tag("توغلت القوة في قرية صيدا الحانوت بريف القنيطرة الجنوبي.");
+    let locs: Vec<&str> = t
+        .entities
+        .iter()
+        .filter(|e| e.entity_type == EntityType::Location)
+        .map(|e| e.name_ar.as_str())
+        .collect();
+    assert!(locs.contains(&"صيدا الحانوت"), "{locs:?}");
+    assert!(!locs.contains(&"صيدا"), "{locs:?}");
+    // A road between two known places names both.
+    let t = tag("قطعت القوات طريق حلب الرقة قرب مسكنة.");
+    let ids = ids(&t);
+    assert!(ids.contains(&"sy-aleppo".to_string()), "{ids:?}");
+    assert!(ids.contains(&"sy-raqqa".to_string()), "{ids:?}");
+}
