@@ -88,6 +88,9 @@ bench: tools
     #!/usr/bin/env bash
     set -euo pipefail
     cd "{{justfile_directory()}}"
+    # CAMeL Tools' normalization is the clean benchmark's peer (no torch: --no-deps).
+    .tools/bin/python -c 'import camel_tools' 2>/dev/null || \
+        .tools/bin/pip install --quiet --disable-pip-version-check --no-deps camel-tools emoji regex six future
     cargo build --release -p rasd -p rasd-integration-tests
     NATS_SERVER_BIN=$("{{just_executable()}}" --justfile "{{justfile()}}" nats-server-path) \
         "${CARGO_TARGET_DIR:-target}/release/rasd-bench" --rasd "${CARGO_TARGET_DIR:-target}/release/rasd"
