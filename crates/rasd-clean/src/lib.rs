@@ -105,11 +105,12 @@ struct Line {
 impl Line {
     fn new(text: &str) -> Line {
         let text = text.trim().to_string();
-        let norm_lower = rasd_text::normalize_match(&text).to_ascii_lowercase();
+        let mut norm_lower = rasd_text::normalize_match(&text);
+        norm_lower.make_ascii_lowercase();
         let key = rules::key_of_normalized(&norm_lower);
         let words = text
             .split_whitespace()
-            .filter(|w| w.chars().any(char::is_alphanumeric))
+            .filter(|w| w.chars().any(rules::is_alphanumeric))
             .count();
         Line {
             text,
@@ -340,7 +341,7 @@ impl Cleaner {
 
         // 4. Duplicates: exact repeats, then lead-like lines repeated inside
         // a longer body paragraph.
-        let mut seen = std::collections::HashSet::new();
+        let mut seen = rustc_hash::FxHashSet::default();
         for line in lines.iter_mut() {
             if line.kept() && !line.key.is_empty() && !seen.insert(line.key.clone()) {
                 line.remove("duplicate");

@@ -7,7 +7,9 @@
 //! one entry cover spelling variants (أ/ا, ة/ه, tanween, tatweel), the
 //! emoji in section headers and the many dash and quote characters.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap as StdHashMap;
+
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use aho_corasick::{AhoCorasick, Anchored, Input, MatchKind, StartKind};
 use regex::{Regex, RegexSet};
@@ -22,29 +24,73 @@ pub fn key(text: &str) -> String {
     key_of_normalized(&rasd_text::normalize_match(text))
 }
 
+/// `char::is_alphanumeric` with the answer for ASCII and the common Arabic
+/// letters and digits decided without Unicode table lookups (those
+/// dominate the per-word cost of Arabic text otherwise).
+#[inline]
+pub fn is_alphanumeric(c: char) -> bool {
+    match c as u32 {
+        0x30..=0x39 | 0x41..=0x5A | 0x61..=0x7A => true,
+        0..=0x7F => false,
+        0x0621..=0x063A | 0x0641..=0x064A | 0x0660..=0x0669 => true,
+        _ => c.is_alphanumeric(),
+    }
+}
+
+/// Words of a key (single spaces between words): `split(' ').count()`.
+fn word_count(line_key: &str) -> usize {
+    memchr::memchr_iter(b' ', line_key.as_bytes()).count() + 1
+}
+
 /// The key of a text that is already match-normalized.
 pub fn key_of_normalized(norm: &str) -> String {
+    // Byte-wise: ASCII and the Arabic letter block (U+0621..=U+064A, two
+    // bytes `D8 A1..=BF` or `D9 80..=8A`) are decided without decoding;
+    // other characters go through the general rule.
+    let bytes = norm.as_bytes();
     let mut out = String::with_capacity(norm.len());
     let mut space = true;
-    for c in norm.chars() {
-        let word_char = match c as u32 {
-            0x30..=0x39 | 0x61..=0x7A | 0x0621..=0x064A => Some(c),
-            0x41..=0x5A => Some(c.to_ascii_lowercase()),
-            0..=0x7F => None,
-            _ if c.is_alphanumeric() => {
-                out.extend(c.to_lowercase());
-                space = false;
-                continue;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b < 0x80 {
+            match b {
+                b'0'..=b'9' | b'a'..=b'z' => {
+                    out.push(b as char);
+                    space = false;
+                }
+                b'A'..=b'Z' => {
+                    out.push(b.to_ascii_lowercase() as char);
+                    space = false;
+                }
+                _ if !space => {
+                    out.push(' ');
+                    space = true;
+                }
+                _ => {}
             }
-            _ => None,
+            i += 1;
+            continue;
+        }
+        if i + 1 < bytes.len()
+            && ((b == 0xD8 && bytes[i + 1] >= 0xA1) || (b == 0xD9 && bytes[i + 1] <= 0x8A))
+        {
+            out.push_str(&norm[i..i + 2]);
+            space = false;
+            i += 2;
+            continue;
+        }
+        let Some(c) = norm[i..].chars().next() else {
+            break;
         };
-        if let Some(c) = word_char {
-            out.push(c);
+        if is_alphanumeric(c) {
+            out.extend(c.to_lowercase());
             space = false;
         } else if !space {
             out.push(' ');
             space = true;
         }
+        i += c.len_utf8();
     }
     if out.ends_with(' ') {
         out.pop();
@@ -99,7 +145,7 @@ struct OutletFile {
 
 #[derive(Debug, Deserialize)]
 struct FusedFile {
-    split: HashMap<String, String>,
+    split: StdHashMap<String, String>,
 }
 
 const DEFAULT_MAX_WORDS: usize = 25;
@@ -121,6 +167,8 @@ const BYLINE_WORDS: &[&str] = &[
 pub struct Rules {
     exact: HashMap<String, String>,
     contains: Vec<(String, String, usize)>,
+    /// All `contains` phrases, searched at once (pattern id = index).
+    contains_phrases: AhoCorasick,
     patterns: RegexSet,
     /// Kind and word limit of each pattern.
     pattern_kinds: Vec<(String, usize)>,
@@ -154,7 +202,7 @@ impl Rules {
     pub fn from_toml(boilerplate: &str, outlets: &str, fused: &str) -> Result<Rules, String> {
         let bp: BoilerplateFile =
             toml::from_str(boilerplate).map_err(|e| format!("boilerplate: {e}"))?;
-        let mut exact = HashMap::new();
+        let mut exact = HashMap::default();
         let mut contains = Vec::new();
         let mut patterns = Vec::new();
         let mut pattern_kinds = Vec::new();
@@ -188,7 +236,7 @@ impl Rules {
         let text_patterns = RegexSet::new(&text_patterns).map_err(|e| e.to_string())?;
 
         let of: OutletsFile = toml::from_str(outlets).map_err(|e| format!("outlets: {e}"))?;
-        let mut byline_lines = HashMap::new();
+        let mut byline_lines = HashMap::default();
         let mut names = Vec::new();
         let mut outlet_of_name = Vec::new();
         for o in &of.outlet {
@@ -232,9 +280,14 @@ impl Rules {
         let hashtag =
             Regex::new(r"#+[\p{L}\p{N}][\p{L}\p{M}\p{N}]*(?:(?:_+ *| +_+ *)[\p{L}\p{M}\p{N}]+)*_*")
                 .map_err(|e| e.to_string())?;
+        let contains_phrases = AhoCorasick::builder()
+            .match_kind(MatchKind::Standard)
+            .build(contains.iter().map(|(p, _, _)| p))
+            .map_err(|e| e.to_string())?;
         Ok(Rules {
             exact,
             contains,
+            contains_phrases,
             patterns,
             pattern_max_words: pattern_kinds
                 .iter()
@@ -275,7 +328,7 @@ impl Rules {
     /// match-normalized, lower-cased text, if any.
     pub fn line_kind(&self, line_key: &str, norm_lower: &str) -> Option<&str> {
         self.boilerplate_kind(line_key).or_else(|| {
-            let words = line_key.split(' ').count();
+            let words = word_count(line_key);
             if words > self.pattern_max_words {
                 return None;
             }
@@ -296,16 +349,22 @@ impl Rules {
         if let Some(k) = self.exact.get(line_key) {
             return Some(k);
         }
-        let words = line_key.split(' ').count();
+        let words = word_count(line_key);
         for (set, kind) in &self.tokens {
             if line_key.split(' ').all(|w| set.contains(w)) {
                 return Some(kind);
             }
         }
-        for (phrase, kind, max) in &self.contains {
-            if words <= *max && line_key.contains(phrase.as_str()) {
-                return Some(kind);
-            }
+        // The first phrase in data order that occurs and whose word limit
+        // the line respects.
+        let first_phrase = self
+            .contains_phrases
+            .find_overlapping_iter(line_key)
+            .map(|m| m.pattern().as_usize())
+            .filter(|&i| words <= self.contains[i].2)
+            .min();
+        if let Some(i) = first_phrase {
+            return Some(&self.contains[i].1);
         }
         if words > self.pattern_max_words {
             return None;
@@ -373,13 +432,21 @@ impl Rules {
         // Names are looked for only where a self-reference can start: after
         // `(` and after a word of `mention_before`; an anchored search there
         // is far cheaper than scanning every line for ~600 names.
+        // Byte-wise: `(` is ASCII, and a word starts at 0 or after a space
+        // (so only there is a character decoded).
         let bytes = norm_lower.as_bytes();
         let mut starts: Vec<usize> = Vec::new();
-        for (p, c) in norm_lower.char_indices() {
-            if c == '(' {
+        for p in 0..bytes.len() {
+            if bytes[p] == b'(' {
                 starts.push(p + 1);
             }
-            if p > 0 && bytes[p - 1] != b' ' || !self.mention_first_chars.contains(&c) {
+            if p > 0 && bytes[p - 1] != b' ' {
+                continue;
+            }
+            let Some(c) = norm_lower[p..].chars().next() else {
+                continue;
+            };
+            if !self.mention_first_chars.contains(&c) {
                 continue;
             }
             for w in &self.mention_before {
@@ -412,5 +479,52 @@ impl Rules {
             }
         }
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fast_alphanumeric_agrees_with_std_on_every_char() {
+        for c in (0..=0x10FFFFu32).filter_map(char::from_u32) {
+            assert_eq!(is_alphanumeric(c), c.is_alphanumeric(), "{c:?}");
+        }
+    }
+
+    /// The key rule char by char, as first written.
+    fn key_reference(norm: &str) -> String {
+        let mut out = String::new();
+        let mut space = true;
+        for c in norm.chars() {
+            if c.is_alphanumeric() {
+                out.extend(c.to_lowercase());
+                space = false;
+            } else if !space {
+                out.push(' ');
+                space = true;
+            }
+        }
+        if out.ends_with(' ') {
+            out.pop();
+        }
+        out
+    }
+
+    #[test]
+    fn byte_wise_key_agrees_with_the_char_rule() {
+        // Every char of the BMP's first blocks, in runs, with separators.
+        let chars: Vec<char> = (0..0x3000u32)
+            .chain(0xFB50..0xFF00)
+            .chain(0x1F300..0x1F400)
+            .filter_map(char::from_u32)
+            .collect();
+        for chunk in chars.chunks(7) {
+            let s: String = chunk.iter().collect();
+            assert_eq!(key_of_normalized(&s), key_reference(&s), "{s:?}");
+            let s = format!(" {s}  x{s}ي ");
+            assert_eq!(key_of_normalized(&s), key_reference(&s), "{s:?}");
+        }
     }
 }
