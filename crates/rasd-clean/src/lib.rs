@@ -108,10 +108,7 @@ impl Line {
         let mut norm_lower = rasd_text::normalize_match(&text);
         norm_lower.make_ascii_lowercase();
         let key = rules::key_of_normalized(&norm_lower);
-        let words = text
-            .split_whitespace()
-            .filter(|w| w.chars().any(rules::is_alphanumeric))
-            .count();
+        let words = count_words(&text);
         Line {
             text,
             norm_lower,
@@ -132,6 +129,22 @@ impl Line {
     fn kind(&self) -> Option<&str> {
         self.removed.as_deref()
     }
+}
+
+/// Whitespace-separated words with at least one letter or digit
+/// (`split_whitespace` + `any(is_alphanumeric)`, in one pass).
+fn count_words(text: &str) -> usize {
+    let mut words = 0;
+    let mut counted = false;
+    for c in text.chars() {
+        if c.is_whitespace() {
+            counted = false;
+        } else if !counted && rules::is_alphanumeric(c) {
+            words += 1;
+            counted = true;
+        }
+    }
+    words
 }
 
 /// Markup rather than text: opens with a document or block tag and closes
@@ -472,13 +485,15 @@ impl Cleaner {
                     .match_indices(' ')
                     .nth(2)
                     .map_or(needle.len(), |(p, _)| p + 1);
-                let anchor = &needle[..anchor_end];
+                // One searcher per candidate, reused for every container;
+                // like `match_indices`, it reports non-overlapping anchors.
+                let anchor = memchr::memmem::Finder::new(&needle.as_bytes()[..anchor_end]);
                 contained[c] = containers.iter().zip(&padded_containers).any(|(&j, hay)| {
                     j != i
                         && lines[i].key.len() < lines[j].key.len()
-                        && hay
-                            .match_indices(anchor)
-                            .any(|(p, _)| hay[p..].starts_with(needle.as_str()))
+                        && anchor
+                            .find_iter(hay.as_bytes())
+                            .any(|p| hay.as_bytes()[p..].starts_with(needle.as_bytes()))
                 });
             }
         } else {
@@ -625,6 +640,24 @@ mod tests {
             r.byline_line(&key("وكالة زيتون – متابعات")),
             Some("Zaitoun Agency")
         );
+    }
+
+    #[test]
+    fn one_pass_word_count_agrees_with_split_whitespace() {
+        let reference = |t: &str| {
+            t.split_whitespace()
+                .filter(|w| w.chars().any(char::is_alphanumeric))
+                .count()
+        };
+        for t in [
+            "",
+            "  ",
+            "قتل 3 مدنيين — في\u{00A0}قصف ، على إدلب !",
+            "a\u{2003}b\u{3000}. , ١٢ x\ty\n",
+            "(( )) ... 😀 ي",
+        ] {
+            assert_eq!(count_words(t), reference(t), "{t:?}");
+        }
     }
 
     #[test]

@@ -11,7 +11,7 @@ use std::collections::HashMap as StdHashMap;
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
-use aho_corasick::{AhoCorasick, Anchored, Input, MatchKind, StartKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, Anchored, Input, MatchKind, StartKind};
 use regex::{Regex, RegexSet};
 use serde::Deserialize;
 
@@ -282,6 +282,7 @@ impl Rules {
                 .map_err(|e| e.to_string())?;
         let contains_phrases = AhoCorasick::builder()
             .match_kind(MatchKind::Standard)
+            .kind(Some(AhoCorasickKind::DFA))
             .build(contains.iter().map(|(p, _, _)| p))
             .map_err(|e| e.to_string())?;
         Ok(Rules {
