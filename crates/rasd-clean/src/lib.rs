@@ -244,25 +244,25 @@ impl Cleaner {
     /// no text at all, or nothing left after cleaning. Non-Arabic text is
     /// not an error: it passes with `lang` set.
     pub fn process(&self, raw: &RawArticle) -> Result<CleanArticle, InputError> {
-        let nonblank = |s: &Option<String>| {
-            s.as_deref()
-                .filter(|t| !t.trim().is_empty())
-                .map(str::to_string)
-        };
-        let given_title = nonblank(&raw.title);
+        // Borrowed, not copied: the text can be large.
+        fn nonblank(s: &Option<String>) -> Option<&str> {
+            s.as_deref().filter(|t| !t.trim().is_empty())
+        }
+        let given_title = nonblank(&raw.title).map(str::to_string);
         // Some producers put a page's HTML in `text`: treat it as HTML.
         let html_in_text = nonblank(&raw.text).filter(|t| looks_like_html(t));
-        let (source_text, body, page_title) = if let Some(html) = html_in_text {
-            let e = html::extract(&html, raw.url.as_deref()).ok_or(InputError::EmptyText)?;
-            (html, e.text, e.title)
-        } else if let Some(text) = nonblank(&raw.text) {
-            (text.clone(), text, None)
-        } else if let Some(html) = nonblank(&raw.html) {
-            let e = html::extract(&html, raw.url.as_deref()).ok_or(InputError::EmptyText)?;
-            (html, e.text, e.title)
-        } else {
-            return Err(InputError::EmptyText);
-        };
+        let (source_text, body, page_title): (&str, Cow<str>, Option<String>) =
+            if let Some(html) = html_in_text {
+                let e = html::extract(html, raw.url.as_deref()).ok_or(InputError::EmptyText)?;
+                (html, Cow::Owned(e.text), e.title)
+            } else if let Some(text) = nonblank(&raw.text) {
+                (text, Cow::Borrowed(text), None)
+            } else if let Some(html) = nonblank(&raw.html) {
+                let e = html::extract(html, raw.url.as_deref()).ok_or(InputError::EmptyText)?;
+                (html, Cow::Owned(e.text), e.title)
+            } else {
+                return Err(InputError::EmptyText);
+            };
         let title = given_title.or(page_title);
         let c = self.clean_text(title.as_deref(), &body)?;
         let (lang, lang_confidence) =

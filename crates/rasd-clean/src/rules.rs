@@ -169,6 +169,9 @@ pub struct Rules {
     contains: Vec<(String, String, usize)>,
     /// All `contains` phrases, searched at once (pattern id = index).
     contains_phrases: AhoCorasick,
+    /// The largest word limit of any `contains` phrase: longer lines (most
+    /// body paragraphs) skip the search.
+    contains_max_words: usize,
     patterns: RegexSet,
     /// Kind and word limit of each pattern.
     pattern_kinds: Vec<(String, usize)>,
@@ -287,6 +290,7 @@ impl Rules {
             .map_err(|e| e.to_string())?;
         Ok(Rules {
             exact,
+            contains_max_words: contains.iter().map(|c| c.2).max().unwrap_or(0),
             contains,
             contains_phrases,
             patterns,
@@ -358,14 +362,16 @@ impl Rules {
         }
         // The first phrase in data order that occurs and whose word limit
         // the line respects.
-        let first_phrase = self
-            .contains_phrases
-            .find_overlapping_iter(line_key)
-            .map(|m| m.pattern().as_usize())
-            .filter(|&i| words <= self.contains[i].2)
-            .min();
-        if let Some(i) = first_phrase {
-            return Some(&self.contains[i].1);
+        if words <= self.contains_max_words {
+            let first_phrase = self
+                .contains_phrases
+                .find_overlapping_iter(line_key)
+                .map(|m| m.pattern().as_usize())
+                .filter(|&i| words <= self.contains[i].2)
+                .min();
+            if let Some(i) = first_phrase {
+                return Some(&self.contains[i].1);
+            }
         }
         if words > self.pattern_max_words {
             return None;
