@@ -282,7 +282,8 @@ impl Matcher {
         let mut blocked: Vec<(usize, usize)> = Vec::new();
         for (wi, w) in words.iter().enumerate() {
             let word = &text[w.start..w.end];
-            let mut starts: Vec<(usize, bool)> = vec![(0, false)];
+            let mut starts: smallvec::SmallVec<[(usize, bool); 4]> =
+                smallvec::smallvec![(0, false)];
             let clitic_start = matches!(word.chars().next(), Some('و' | 'ف' | 'ب' | 'ك' | 'ل'));
             for p in self.prefixes.iter().filter(|_| clitic_start) {
                 if word.len() > p.len() + 2 && word.starts_with(p.as_str()) {

@@ -274,8 +274,24 @@ impl Rules {
             // `لل`/`بال` fusions drop the article: `للمدينة` → `المدينة`.
             || ["لل", "ولل", "فلل"].iter().any(|p| {
                 word.strip_prefix(p)
-                    .map(|rest| set.contains(&format!("ال{rest}")))
+                    .map(|rest| with_article(rest, |w| set.contains(w)))
                     .unwrap_or(false)
             })
+    }
+}
+
+/// Call `f` with `ال` + `rest`, built on the stack when short (the usual
+/// case) so that lookups in hot loops do not allocate.
+fn with_article<R>(rest: &str, f: impl FnOnce(&str) -> R) -> R {
+    const ARTICLE: &str = "ال";
+    let mut buf = [0u8; 96];
+    let n = ARTICLE.len() + rest.len();
+    if n <= buf.len() {
+        buf[..ARTICLE.len()].copy_from_slice(ARTICLE.as_bytes());
+        buf[ARTICLE.len()..n].copy_from_slice(rest.as_bytes());
+        // Both parts are whole UTF-8 strings.
+        f(std::str::from_utf8(&buf[..n]).unwrap_or_default())
+    } else {
+        f(&format!("{ARTICLE}{rest}"))
     }
 }
