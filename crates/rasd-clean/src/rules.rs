@@ -439,27 +439,36 @@ impl Rules {
         // Names are looked for only where a self-reference can start: after
         // `(` and after a word of `mention_before`; an anchored search there
         // is far cheaper than scanning every line for ~600 names.
-        // Byte-wise: `(` is ASCII, and a word starts at 0 or after a space
-        // (so only there is a character decoded).
+        // Only `(` and word starts (0, or after a space) matter: jump
+        // between them with memchr. Starts are recorded in text order, a
+        // `(` before a word start at the same position.
         let bytes = norm_lower.as_bytes();
         let mut starts: Vec<usize> = Vec::new();
-        for p in 0..bytes.len() {
-            if bytes[p] == b'(' {
+        let mut paren_done = usize::MAX;
+        let at_word_start = |p: usize, starts: &mut Vec<usize>, paren_done: &mut usize| {
+            if bytes.get(p) == Some(&b'(') && *paren_done != p {
                 starts.push(p + 1);
-            }
-            if p > 0 && bytes[p - 1] != b' ' {
-                continue;
+                *paren_done = p;
             }
             let Some(c) = norm_lower[p..].chars().next() else {
-                continue;
+                return;
             };
             if !self.mention_first_chars.contains(&c) {
-                continue;
+                return;
             }
             for w in &self.mention_before {
                 if norm_lower[p..].starts_with(w.as_str()) {
                     starts.push(p + w.len());
                 }
+            }
+        };
+        at_word_start(0, &mut starts, &mut paren_done);
+        for q in memchr::memchr2_iter(b'(', b' ', bytes) {
+            if bytes[q] == b' ' {
+                at_word_start(q + 1, &mut starts, &mut paren_done);
+            } else if paren_done != q {
+                starts.push(q + 1);
+                paren_done = q;
             }
         }
         for start in starts {
