@@ -134,15 +134,45 @@ impl Line {
 /// Whitespace-separated words with at least one letter or digit
 /// (`split_whitespace` + `any(is_alphanumeric)`, in one pass).
 fn count_words(text: &str) -> usize {
+    // Byte-wise for ASCII and the Arabic letter block (U+0621..=U+064A:
+    // `D8 A1..=BF`, `D9 80..=8A`, letters and never whitespace); other
+    // characters are decoded.
+    let bytes = text.as_bytes();
     let mut words = 0;
     let mut counted = false;
-    for c in text.chars() {
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b < 0x80 {
+            if matches!(b, b' ' | b'\t'..=b'\r') {
+                counted = false;
+            } else if !counted && b.is_ascii_alphanumeric() {
+                words += 1;
+                counted = true;
+            }
+            i += 1;
+            continue;
+        }
+        if i + 1 < bytes.len()
+            && ((b == 0xD8 && bytes[i + 1] >= 0xA1) || (b == 0xD9 && bytes[i + 1] <= 0x8A))
+        {
+            if !counted {
+                words += 1;
+                counted = true;
+            }
+            i += 2;
+            continue;
+        }
+        let Some(c) = text[i..].chars().next() else {
+            break;
+        };
         if c.is_whitespace() {
             counted = false;
         } else if !counted && rules::is_alphanumeric(c) {
             words += 1;
             counted = true;
         }
+        i += c.len_utf8();
     }
     words
 }
@@ -649,6 +679,21 @@ mod tests {
                 .filter(|w| w.chars().any(char::is_alphanumeric))
                 .count()
         };
+        let every_char: String = (0..0x3100u32)
+            .chain(0xFB50..0xFF00)
+            .filter_map(char::from_u32)
+            .collect();
+        let runs: Vec<String> = every_char
+            .chars()
+            .collect::<Vec<_>>()
+            .chunks(3)
+            .map(|c| c.iter().collect())
+            .collect();
+        assert_eq!(count_words(&every_char), reference(&every_char));
+        for r in &runs {
+            let t = format!("{r} ي{r}a {r}");
+            assert_eq!(count_words(&t), reference(&t), "{t:?}");
+        }
         for t in [
             "",
             "  ",
