@@ -68,6 +68,12 @@ pub struct Matcher {
     /// Proclitics that may precede a name (article-fused forms excluded:
     /// the article is part of the alias).
     prefixes: Vec<String>,
+    /// The leading word (run of word characters) of every key. A key can
+    /// only match from a word start, and only end on a word boundary, when
+    /// its leading word is exactly the rest of the text's word there; most
+    /// words are no key's leading word, and one hash lookup skips the walk
+    /// through the automaton for them.
+    lead_words: HashSet<String>,
 }
 
 /// A word of the matching text.
@@ -136,6 +142,16 @@ pub fn words(text: &str) -> Vec<Word> {
         });
     }
     out
+}
+
+/// The leading run of word characters of `s` (all of it when it has no
+/// other character).
+fn leading_word(s: &str) -> &str {
+    let end = s
+        .char_indices()
+        .find(|&(_, c)| !is_word_char(c))
+        .map_or(s.len(), |(i, _)| i);
+    &s[..end]
 }
 
 /// A KB name found in the text, before overlap resolution.
@@ -210,6 +226,12 @@ impl Matcher {
             .dense_depth(DENSE_DEPTH)
             .build(&keys)
             .map_err(|e| format!("building the alias automaton: {e}"))?;
+        let lead_words = keys
+            .iter()
+            .map(|k| leading_word(k))
+            .filter(|w| !w.is_empty())
+            .map(str::to_string)
+            .collect();
         let prefixes = rules
             .proclitics
             .iter()
@@ -221,6 +243,7 @@ impl Matcher {
             patterns,
             index,
             prefixes,
+            lead_words,
         })
     }
 
@@ -291,6 +314,9 @@ impl Matcher {
                 }
             }
             for (clitic_len, lam) in starts {
+                if !self.lead_words.contains(&text[w.start + clitic_len..w.end]) {
+                    continue;
+                }
                 found.clear();
                 self.walk(text, w.start + clitic_len, &mut found);
                 for &(end, pid) in &found {
