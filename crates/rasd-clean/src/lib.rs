@@ -332,6 +332,14 @@ impl Cleaner {
             t.split_whitespace().collect::<Vec<_>>().join(" ")
         });
         let title = title.filter(|t| !t.is_empty());
+        // A given title that is itself boilerplate (a share-button line, a
+        // dateline, a byline: what `.txt` files scraped from the web often
+        // start with) is not a title: it goes back to the head of the text,
+        // where the rules below remove it and find the real headline.
+        let (title, norm): (Option<String>, Cow<str>) = match title {
+            Some(t) if self.is_boilerplate_line(&t) => (None, Cow::Owned(format!("{t}\n{norm}"))),
+            other => (other, Cow::Borrowed(norm.as_ref())),
+        };
 
         let mut lines: Vec<Line> = norm
             .lines()
@@ -484,6 +492,16 @@ impl Cleaner {
             removed,
             fixes,
         })
+    }
+
+    /// Whether one line, seen alone, is boilerplate by the context-free
+    /// rules or the dateline shape.
+    fn is_boilerplate_line(&self, text: &str) -> bool {
+        let line = Line::new(text);
+        self.rules.byline_line(&line.key).is_some()
+            || self.rules.line_kind(&line.key, &line.norm_lower).is_some()
+            || self.rules.byline_prefix(&line.norm_lower).is_some()
+            || is_dateline_shaped(&line)
     }
 
     /// Remove lead-like lines (a body statement of at most
@@ -856,6 +874,31 @@ mod tests {
             .fixes
             .iter()
             .any(|f| f.kind == "hashtag" && f.to == "دير الزور"));
+    }
+
+    #[test]
+    fn a_boilerplate_first_line_given_as_title_is_removed() {
+        // `.txt` files become {title: first line, text: rest}; scraped pages
+        // often start with share buttons or a dateline, not the headline.
+        let seeds = concat!(env!("CARGO_MANIFEST_DIR"), "/../../seeds");
+        for entry in std::fs::read_dir(seeds).unwrap() {
+            let whole = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+            let (first, rest) = whole.split_once('\n').unwrap();
+            let split = clean(rest, Some(first));
+            let joined = clean(&whole, None);
+            assert_eq!(split.title, joined.title, "{first}");
+            assert_eq!(split.text, joined.text, "{first}");
+            assert!(!split.title.is_empty());
+        }
+        let a = clean(&format!("{BODY}\n\n{BODY} ثم"), Some("Facebook"));
+        assert_eq!(a.title, "");
+        assert!(
+            a.removed
+                .iter()
+                .any(|r| r.text == "Facebook" && r.kind == "share"),
+            "{:?}",
+            a.removed
+        );
     }
 
     #[test]
