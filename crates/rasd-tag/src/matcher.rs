@@ -1,13 +1,23 @@
 //! Finding knowledge-base names in a text.
 //!
-//! All aliases, match-normalized, are compiled into one Aho-Corasick
-//! automaton. Instead of one unanchored scan (where a name starting inside a
-//! word could shadow the real one), the automaton is run *anchored* from a
-//! few candidate starts per word: the word start, and the start after each
-//! proclitic the word begins with (`و ف ب ل ك` and their combinations). A
-//! walk reports every alias that starts exactly there; one that does not end
-//! on a word boundary is dropped. This is how `وداعش`, `بريف`, `#دير_الزور`
-//! find their names while `لبنان` does not contain `بنان`.
+//! Instead of one unanchored scan (where a name starting inside a word
+//! could shadow the real one), aliases are looked for *anchored* at a few
+//! candidate starts per word: the word start, and the start after each
+//! proclitic the word begins with (`و ف ب ل ك` and their combinations).
+//! Every alias that starts exactly there and ends on a word boundary is
+//! reported. This is how `وداعش`, `بريف`, `#دير_الزور` find their names
+//! while `لبنان` does not contain `بنان`.
+//!
+//! An alias that ends with a letter or digit can only end where a word of
+//! the text ends, so the walk goes word by word through a hash table of
+//! every alias prefix that ends at a word end (`حزب`, `حزب الله`, …): one
+//! lookup per word, stopping at the first span that starts no alias. Most
+//! words start none and cost one lookup. A name must end where a word
+//! ends, so the few aliases that end with other characters (`المنصوره
+//! (تادف)`) are never reported, as before. This replaced an anchored walk through an Aho-Corasick
+//! automaton byte by byte (several MB, larger than L2, with linear scans in
+//! its sparse states): fewer instructions per word and no automaton to
+//! build at load.
 //!
 //! The article fused with `ل` loses its alef (`ل + النظام` → `للنظام`), so
 //! every alias starting with `ال` is also compiled without that alef (and
@@ -24,18 +34,10 @@
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
-use aho_corasick::automaton::Automaton;
-use aho_corasick::nfa::contiguous;
-use aho_corasick::{Anchored, MatchKind};
 use rasd_model::EntityType;
 
 use crate::kb::{ContextRule, Kb, Origin};
 use crate::rules::Rules;
-
-/// Trie depth (in bytes) up to which automaton states get a dense
-/// transition table: every walk starts at the root, and Arabic letters are
-/// two bytes, so the first few letters are the hot states.
-const DENSE_DEPTH: usize = 6;
 
 /// The entities one alias may name (usually one or two, kept inline).
 pub type Targets = smallvec::SmallVec<[Target; 2]>;
@@ -61,19 +63,17 @@ struct Pattern {
 /// The compiled alias automaton.
 #[derive(Debug, Clone)]
 pub struct Matcher {
-    nfa: contiguous::NFA,
     patterns: Vec<Pattern>,
     /// Match key → pattern index.
     index: HashMap<String, usize>,
     /// Proclitics that may precede a name (article-fused forms excluded:
     /// the article is part of the alias).
     prefixes: Vec<String>,
-    /// The leading word (run of word characters) of every key. A key can
-    /// only match from a word start, and only end on a word boundary, when
-    /// its leading word is exactly the rest of the text's word there; most
-    /// words are no key's leading word, and one hash lookup skips the walk
-    /// through the automaton for them.
-    lead_words: HashSet<String>,
+    /// Every prefix of a key that ends where a word ends (see the module
+    /// docs), with the pattern index when the prefix is a whole key. A key
+    /// can only match from a word start when its leading word is exactly
+    /// the rest of the text's word there.
+    word_prefixes: HashMap<String, Option<usize>>,
 }
 
 /// A word of the matching text.
@@ -144,16 +144,6 @@ pub fn words(text: &str) -> Vec<Word> {
     out
 }
 
-/// The leading run of word characters of `s` (all of it when it has no
-/// other character).
-fn leading_word(s: &str) -> &str {
-    let end = s
-        .char_indices()
-        .find(|&(_, c)| !is_word_char(c))
-        .map_or(s.len(), |(i, _)| i);
-    &s[..end]
-}
-
 /// A KB name found in the text, before overlap resolution.
 #[derive(Debug, Clone)]
 pub struct Candidate {
@@ -221,17 +211,26 @@ impl Matcher {
         // A contiguous NFA: compact (a few MB for all aliases) and fast to
         // build. A full DFA was measured too: 60 MB and slower on real
         // workloads (cache misses), for only anchored walks of a few bytes.
-        let nfa = contiguous::Builder::new()
-            .match_kind(MatchKind::Standard)
-            .dense_depth(DENSE_DEPTH)
-            .build(&keys)
-            .map_err(|e| format!("building the alias automaton: {e}"))?;
-        let lead_words = keys
-            .iter()
-            .map(|k| leading_word(k))
-            .filter(|w| !w.is_empty())
-            .map(str::to_string)
-            .collect();
+        let mut word_prefixes: HashMap<String, Option<usize>> = HashMap::default();
+        for (pid, k) in keys.iter().enumerate() {
+            // Only keys from a word character to a word character can be
+            // reported: matches start at word starts and end at word ends.
+            let (Some(first), Some(last)) = (k.chars().next(), k.chars().next_back()) else {
+                continue;
+            };
+            if !is_word_char(first) || !is_word_char(last) {
+                continue;
+            }
+            let mut prev_word = false;
+            for (i, c) in k.char_indices() {
+                let word = is_word_char(c);
+                if prev_word && !word {
+                    word_prefixes.entry(k[..i].to_string()).or_insert(None);
+                }
+                prev_word = word;
+            }
+            word_prefixes.insert(k.clone(), Some(pid));
+        }
         let prefixes = rules
             .proclitics
             .iter()
@@ -239,11 +238,10 @@ impl Matcher {
             .cloned()
             .collect();
         Ok(Matcher {
-            nfa,
             patterns,
             index,
             prefixes,
-            lead_words,
+            word_prefixes,
         })
     }
 
@@ -255,44 +253,27 @@ impl Matcher {
             .filter(|t| !t.is_empty())
     }
 
-    /// Heap bytes of the automaton.
+    /// Approximate heap bytes of the prefix table the matcher walks
+    /// (hash-table slots and key bytes).
     pub fn automaton_bytes(&self) -> usize {
-        self.nfa.memory_usage()
+        let slot = std::mem::size_of::<(String, Option<usize>)>() + 1;
+        self.word_prefixes.capacity() * slot
+            + self.word_prefixes.keys().map(String::len).sum::<usize>()
     }
 
     pub fn pattern_count(&self) -> usize {
         self.patterns.len()
     }
 
-    /// All aliases that start at `start` and end on a word boundary, as
-    /// (end, pattern index).
-    fn walk(&self, text: &str, start: usize, out: &mut Vec<(usize, usize)>) {
-        let hay = text.as_bytes();
-        let Ok(mut sid) = self.nfa.start_state(Anchored::Yes) else {
-            return;
-        };
-        for (i, &b) in hay[start..].iter().enumerate() {
-            sid = self.nfa.next_state(Anchored::Yes, sid, b);
-            if self.nfa.is_dead(sid) {
-                break;
-            }
-            if self.nfa.is_match(sid) {
-                let end = start + i + 1;
-                // Patterns are whole UTF-8 strings, so `end` is a char
-                // boundary of `text`.
-                let boundary = text
-                    .get(end..)
-                    .and_then(|s| s.chars().next())
-                    .map_or(true, |c| !is_word_char(c));
-                if !boundary {
-                    continue;
-                }
-                for k in 0..self.nfa.match_len(sid) {
-                    let pid = self.nfa.match_pattern(sid, k);
-                    if self.nfa.pattern_len(pid) == i + 1 {
-                        out.push((end, pid.as_usize()));
-                    }
-                }
+    /// All aliases that start at `start` (inside `words[0]`) and end where
+    /// a word ends, as (end, pattern index) in end order: word by word
+    /// through the prefix table.
+    fn walk(&self, text: &str, start: usize, words: &[Word], out: &mut Vec<(usize, usize)>) {
+        for w in words {
+            match self.word_prefixes.get(&text[start..w.end]) {
+                None => break,
+                Some(Some(pid)) => out.push((w.end, *pid)),
+                Some(None) => {}
             }
         }
     }
@@ -314,11 +295,12 @@ impl Matcher {
                 }
             }
             for (clitic_len, lam) in starts {
-                if !self.lead_words.contains(&text[w.start + clitic_len..w.end]) {
+                let start = w.start + clitic_len;
+                if !self.word_prefixes.contains_key(&text[start..w.end]) {
                     continue;
                 }
                 found.clear();
-                self.walk(text, w.start + clitic_len, &mut found);
+                self.walk(text, start, &words[wi..], &mut found);
                 for &(end, pid) in &found {
                     let p = &self.patterns[pid];
                     // The word the match ends with (it ends on a boundary).
