@@ -3,7 +3,7 @@
 //! `cargo bench -p rasd-tag --bench throughput` (run by `just bench`).
 //!
 //! 1. Knowledge-base load time: `Tagger::load_default()` (parse the embedded
-//!    JSON, merge places, compile the automaton), best and mean of 5.
+//!    JSON, merge places, build the alias prefix table), best and mean of 5.
 //! 2. Clean throughput: the five seeds, as raw articles, replicated to at
 //!    least `RASD_BENCH_MB` (default 50) MB of input and cleaned one by one.
 //! 3. Tag throughput: the seeds cleaned once, replicated to at least the same
@@ -106,7 +106,7 @@ fn main() {
     let best = loads.iter().min().unwrap();
     let mean = loads.iter().sum::<Duration>() / loads.len() as u32;
     println!(
-        "kb load: best {:.1} ms, mean {:.1} ms ({} entities, {} match keys, automaton {:.1} MB)",
+        "kb load: best {:.1} ms, mean {:.1} ms ({} entities, {} match keys, alias table {:.1} MB)",
         best.as_secs_f64() * 1e3,
         mean.as_secs_f64() * 1e3,
         tagger.kb().entities.len(),

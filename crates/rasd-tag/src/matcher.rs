@@ -60,7 +60,7 @@ struct Pattern {
     blocker: bool,
 }
 
-/// The compiled alias automaton.
+/// The compiled alias table.
 #[derive(Debug, Clone)]
 pub struct Matcher {
     patterns: Vec<Pattern>,
@@ -589,5 +589,21 @@ impl<'a> Context<'a> {
                 t.entity,
             )
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_split_on_punctuation_and_count_sentences() {
+        let t = "حلب، دمشق. x😀y";
+        let ws = words(t);
+        let texts: Vec<&str> = ws.iter().map(|w| &t[w.start..w.end]).collect();
+        assert_eq!(texts, ["حلب", "دمشق", "x", "y"]);
+        let sentences: Vec<u32> = ws.iter().map(|w| w.sentence).collect();
+        assert_eq!(sentences, [0, 0, 1, 1]);
+        assert!(ws[0].tight_before && !ws[1].tight_before && ws[3].tight_before.eq(&false));
     }
 }
