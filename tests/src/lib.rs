@@ -269,9 +269,15 @@ impl RasdProcess {
 
     /// SIGTERM, then wait for the exit status (killed after `limit`).
     pub fn terminate(&mut self, limit: Duration) -> Option<std::process::ExitStatus> {
+        self.signal("TERM", limit)
+    }
+
+    /// Send `signal` (a `kill -s` name: "TERM", "INT"), then wait for the
+    /// exit status (SIGKILLed after `limit`, which returns `None`).
+    pub fn signal(&mut self, signal: &str, limit: Duration) -> Option<std::process::ExitStatus> {
         let mut c = self.child.take()?;
         let _ = Command::new("kill")
-            .args(["-TERM", &c.id().to_string()])
+            .args(["-s", signal, &c.id().to_string()])
             .status();
         let deadline = Instant::now() + limit;
         loop {

@@ -22,11 +22,14 @@
 //! rejection, so one bad input never stops a stage.
 //!
 //! Concurrency is bounded by a semaphore (`--concurrency`) and the pull
-//! batch, so memory is bounded too. On shutdown the runner stops pulling,
-//! NAKs what it had buffered but not started (another replica takes it at
-//! once), finishes and acks the in-flight messages, and returns. If the pull
-//! stream errors (server restart, consumer lost) it is re-created after a
-//! short pause; the client itself reconnects on its own.
+//! batch, so memory is bounded too. Input is pulled in one-shot batches
+//! (one pull request per batch, never refilled in the background). On
+//! shutdown the runner stops pulling, NAKs the rest of the current batch
+//! exactly once (another replica takes it at once), finishes and acks the
+//! in-flight messages, and returns. A streaming pull would instead re-pull
+//! the NAKed messages while draining and burn their deliveries. If a pull
+//! fails or comes back empty the consumer is looked up again after a short
+//! pause; the client itself reconnects on its own.
 
 use std::future::IntoFuture;
 use std::sync::Arc;
@@ -49,6 +52,9 @@ use crate::{provision, ARTICLE_ID_HEADER, DLQ_REASON_HEADER};
 /// Largest payload copied into a dead letter. Inputs over the size limit
 /// would otherwise make the dead letter itself too big to publish.
 pub const MAX_DLQ_PAYLOAD_BYTES: usize = 64 * 1024;
+
+/// How long one pull request waits on the server for messages.
+const PULL_EXPIRES: Duration = Duration::from_secs(5);
 
 /// One message a stage core wants published.
 #[derive(Debug, Clone, PartialEq)]
@@ -193,73 +199,79 @@ impl<C: StageCore> StageRunner<C> {
                         continue;
                     }
                 };
-            let mut messages = match consumer
-                .stream()
-                .max_messages_per_batch(shared.args.batch_size())
-                .heartbeat(Duration::from_secs(5))
-                .expires(Duration::from_secs(30))
-                .messages()
-                .await
-            {
-                Ok(m) => m,
-                Err(e) => {
-                    tracing::warn!(%stage, error = %e, "pull stream failed; retrying");
-                    if sleep_or_cancel(&shutdown, pause).await {
-                        break;
-                    }
-                    pause = (pause * 2).min(Duration::from_secs(5));
-                    continue;
-                }
-            };
             tracing::info!(%stage, concurrency, batch = shared.args.batch_size(), "consuming");
             loop {
+                if shutdown.is_cancelled() {
+                    break 'outer;
+                }
                 while tasks.try_join_next().is_some() {}
-                let permit = tokio::select! {
-                    _ = shutdown.cancelled() => {
-                        nak_buffered(&mut messages).await;
-                        break 'outer;
-                    }
-                    p = permits.clone().acquire_owned() => p.expect("semaphore never closed"),
-                };
-                let next = tokio::select! {
-                    _ = shutdown.cancelled() => {
-                        nak_buffered(&mut messages).await;
-                        break 'outer;
-                    }
-                    m = messages.next() => m,
-                };
-                match next {
-                    Some(Ok(msg)) => {
-                        pause = Duration::from_millis(200);
-                        let shared = shared.clone();
-                        tasks.spawn(async move {
-                            handle(shared, msg).await;
-                            drop(permit);
-                        });
-                    }
-                    Some(Err(e)) => {
-                        use async_nats::jetstream::consumer::pull::MessagesErrorKind as K;
-                        match e.kind() {
-                            // The stream recovers from a missed heartbeat by
-                            // itself; a lost consumer or a closed stream is
-                            // re-created below.
-                            K::MissingHeartbeat => {
-                                tracing::warn!(%stage, "missed heartbeat from the server");
-                            }
-                            _ => {
-                                tracing::warn!(%stage, error = %e, "pull stream error; re-creating it");
-                                if sleep_or_cancel(&shutdown, pause).await {
-                                    break 'outer;
-                                }
-                                pause = (pause * 2).min(Duration::from_secs(5));
-                                continue 'outer;
-                            }
+                // One-shot pull requests: nothing is ever pulled behind our
+                // back, so after cancellation only this batch's rest is NAKed,
+                // once (a streaming pull would refill and redeliver it).
+                let requested = Instant::now();
+                let mut batch = match consumer
+                    .batch()
+                    .max_messages(shared.args.batch_size())
+                    .expires(PULL_EXPIRES)
+                    .messages()
+                    .await
+                {
+                    Ok(b) => b,
+                    Err(e) => {
+                        tracing::warn!(%stage, error = %e, "pull request failed; retrying");
+                        if sleep_or_cancel(&shutdown, pause).await {
+                            break 'outer;
                         }
-                    }
-                    None => {
-                        tracing::warn!(%stage, "pull stream ended; re-creating it");
+                        pause = (pause * 2).min(Duration::from_secs(5));
                         continue 'outer;
                     }
+                };
+                let mut received = 0usize;
+                loop {
+                    let permit = tokio::select! {
+                        _ = shutdown.cancelled() => {
+                            nak_rest_of_batch(&mut batch).await;
+                            break 'outer;
+                        }
+                        p = permits.clone().acquire_owned() => p.expect("semaphore never closed"),
+                    };
+                    let next = tokio::select! {
+                        _ = shutdown.cancelled() => {
+                            nak_rest_of_batch(&mut batch).await;
+                            break 'outer;
+                        }
+                        m = batch.next() => m,
+                    };
+                    match next {
+                        Some(Ok(msg)) => {
+                            received += 1;
+                            pause = Duration::from_millis(200);
+                            let shared = shared.clone();
+                            tasks.spawn(async move {
+                                handle(shared, msg).await;
+                                drop(permit);
+                            });
+                        }
+                        Some(Err(e)) => {
+                            tracing::warn!(%stage, error = %e, "pull error; re-checking the consumer");
+                            if sleep_or_cancel(&shutdown, pause).await {
+                                break 'outer;
+                            }
+                            pause = (pause * 2).min(Duration::from_secs(5));
+                            continue 'outer;
+                        }
+                        None => break,
+                    }
+                }
+                if received == 0 {
+                    // An empty batch: the consumer may be gone (it is looked
+                    // up again), and one that ended early must not spin.
+                    if requested.elapsed() < PULL_EXPIRES / 2
+                        && sleep_or_cancel(&shutdown, pause).await
+                    {
+                        break 'outer;
+                    }
+                    continue 'outer;
                 }
             }
         }
@@ -282,11 +294,14 @@ async fn sleep_or_cancel(token: &CancellationToken, d: Duration) -> bool {
     }
 }
 
-/// NAK messages already delivered to this process but not started, so
-/// another replica gets them without waiting for the ack timeout.
-async fn nak_buffered(messages: &mut async_nats::jetstream::consumer::pull::Stream) {
+/// NAK the messages of the current pull batch that were not started, so
+/// another replica gets them without waiting for the ack timeout. The
+/// batch is one-shot: draining it sends no new pull request, so each
+/// message is NAKed exactly once. Whatever the server already sent arrives
+/// at once; the short timeout only ends the wait for more.
+async fn nak_rest_of_batch(batch: &mut async_nats::jetstream::consumer::pull::Batch) {
     while let Ok(Some(Ok(msg))) =
-        tokio::time::timeout(Duration::from_millis(20), messages.next()).await
+        tokio::time::timeout(Duration::from_millis(50), batch.next()).await
     {
         let _ = msg.ack_with(AckKind::Nak(None)).await;
     }
