@@ -195,3 +195,100 @@ async fn the_runner_keeps_slow_work_alive_survives_panics_and_gives_up_on_transi
     );
     Ok(())
 }
+
+/// The last allowed delivery can be lost without a trace if the server
+/// enforces `max_deliver`: a replica that dies (or whose in-progress acks
+/// are lost) on that delivery leaves the input undeliverable and never
+/// dead-lettered. The consumer therefore has no server-side limit and the
+/// runner dead-letters an input delivered more than `max_deliver` times
+/// before running the core on it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_input_whose_deliveries_all_timed_out_is_dead_lettered_not_lost() -> anyhow::Result<()> {
+    let _g = serial().await;
+    let server = NatsServer::start()?;
+    let client = server.connect().await?;
+    let js = jetstream::new(client.clone());
+    let subjects = Subjects::default();
+    rasd_bus::provision::ensure_streams(&js, &subjects, &StreamArgs::default()).await?;
+    let args = ConsumerArgs {
+        concurrency: 1,
+        ack_wait: Duration::from_secs(1),
+        max_deliver: 2,
+        backoff: vec![Duration::from_millis(100)],
+        ..Default::default()
+    };
+    let consumer =
+        rasd_bus::provision::ensure_consumer(&js, &subjects, StageName::Clean, &args).await?;
+    js.publish("rasd.articles.raw", b"ok:lost1".to_vec().into())
+        .await?
+        .await?;
+
+    // Two deliveries that time out: a replica took each and died before
+    // acking (the second is the last one `max_deliver` allows).
+    use futures::StreamExt;
+    for attempt in 1..=2i64 {
+        let mut batch = consumer
+            .fetch()
+            .max_messages(1)
+            .expires(Duration::from_secs(5))
+            .messages()
+            .await?;
+        let deadline = std::time::Instant::now() + PATIENCE;
+        let msg = loop {
+            match tokio::time::timeout(Duration::from_secs(3), batch.next()).await {
+                Ok(Some(m)) => break m.map_err(|e| anyhow::anyhow!("{e}"))?,
+                _ => {
+                    anyhow::ensure!(
+                        std::time::Instant::now() < deadline,
+                        "delivery {attempt} never came"
+                    );
+                    batch = consumer
+                        .fetch()
+                        .max_messages(1)
+                        .expires(Duration::from_secs(5))
+                        .messages()
+                        .await?;
+                }
+            }
+        };
+        let delivered = msg.info().map_err(|e| anyhow::anyhow!("{e}"))?.delivered;
+        assert_eq!(delivered, attempt);
+        drop(msg);
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+    }
+
+    let core = Arc::new(Moody::default());
+    let token = CancellationToken::new();
+    let runner = StageRunner::new(
+        MoodyCore(core.clone()),
+        js.clone(),
+        subjects.clone(),
+        args,
+        Arc::new(StageMetrics::new()),
+    );
+    let handle = tokio::spawn(runner.run(token.clone()));
+    let letters = collect_json(
+        &js,
+        "RASD_DLQ",
+        "rasd.dlq.clean",
+        1,
+        Duration::from_millis(500),
+        Duration::from_secs(15),
+    )
+    .await?;
+    token.cancel();
+    tokio::time::timeout(PATIENCE, handle).await???;
+    assert_eq!(
+        letters.len(),
+        1,
+        "the input was neither processed nor dead-lettered"
+    );
+    let letter: DeadLetter = serde_json::from_value(letters[0].clone())?;
+    assert_eq!(letter.reason, "max_deliver_exceeded");
+    assert_eq!(letter.payload, "ok:lost1");
+    assert!(
+        core.calls.lock().unwrap().is_empty(),
+        "the core must not run on a delivery past max_deliver"
+    );
+    Ok(())
+}

@@ -91,7 +91,10 @@ pub fn consumer_config(
         ack_policy: consumer::AckPolicy::Explicit,
         deliver_policy: consumer::DeliverPolicy::All,
         ack_wait: args.ack_wait,
-        max_deliver: args.max_deliver,
+        // No server-side limit: the server would drop an input after its
+        // last allowed delivery timed out, with no dead letter. The runner
+        // enforces `args.max_deliver` itself and dead-letters instead.
+        max_deliver: -1,
         max_ack_pending: args.max_ack_pending,
         ..Default::default()
     }
@@ -143,5 +146,6 @@ mod tests {
         assert_eq!(c.filter_subject, "x.articles.clean");
         assert_eq!(c.durable_name.as_deref(), Some("tag"));
         assert_eq!(c.ack_policy, consumer::AckPolicy::Explicit);
+        assert_eq!(c.max_deliver, -1, "the runner enforces max_deliver");
     }
 }

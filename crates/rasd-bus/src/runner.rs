@@ -18,7 +18,10 @@
 //! processed) goes to `<prefix>.dlq.<stage>` and the input is TERMinated;
 //! [`StageError::Transient`] (and a failed publish) NAKs the input with a
 //! backoff delay, and on the last allowed delivery it goes to the DLQ as
-//! `max_deliver_exceeded`. A panicking core is caught and treated as a
+//! `max_deliver_exceeded`. The consumer itself has no delivery limit: the
+//! runner enforces `max_deliver` (an input delivered more often, because
+//! earlier deliveries timed out, is dead-lettered before the core runs), so
+//! no input is ever dropped by the server without a dead letter. A panicking core is caught and treated as a
 //! rejection, so one bad input never stops a stage.
 //!
 //! Concurrency is bounded by a semaphore (`--concurrency`) and the pull
@@ -348,6 +351,16 @@ async fn process_one<C: StageCore>(
     delivered: i64,
 ) -> Outcome {
     let stage = shared.core.name();
+    // Earlier deliveries timed out (the replica died or its in-progress
+    // acks were lost). The consumer has no server-side limit, so this is
+    // where an input that keeps killing its workers stops.
+    if shared.args.max_deliver > 0 && delivered > shared.args.max_deliver {
+        let e = format!(
+            "delivered {delivered} times, more than max_deliver {}: previous deliveries timed out",
+            shared.args.max_deliver
+        );
+        return dead_letter(shared, msg, stream_seq, "max_deliver_exceeded", &e).await;
+    }
     let core = shared.core.clone();
     let subject = msg.subject.to_string();
     let payload = msg.payload.clone();
