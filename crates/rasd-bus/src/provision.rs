@@ -2,7 +2,9 @@
 //!
 //! Every stage provisions at start (and `rasd setup` does it on demand), so
 //! the order in which replicas and stages come up does not matter: the first
-//! one creates, the others find the same configuration in place.
+//! one creates, the others find the configuration in place. A stage never
+//! changes an existing consumer (replicas share it); only `rasd setup`
+//! updates consumer settings.
 
 use async_nats::jetstream::{self, consumer, stream};
 use rasd_model::subjects::StreamKind;
@@ -100,23 +102,97 @@ pub fn consumer_config(
     }
 }
 
-/// Create (or update) the durable consumer of a stage and return it.
+/// The durable consumer of a stage, created with `args` if it is missing.
+///
+/// An existing consumer is used as it is: it is shared by every replica,
+/// and a replica started with other flags must not silently change the
+/// ack wait or the in-flight limit under the others. Differences are
+/// logged; `rasd setup` ([`update_consumer`]) is the way to change them.
 pub async fn ensure_consumer(
     js: &jetstream::Context,
     subjects: &Subjects,
     stage: StageName,
     args: &ConsumerArgs,
 ) -> anyhow::Result<consumer::Consumer<consumer::pull::Config>> {
-    let stream_name = subjects.stage_stream(stage);
-    let stream = js
-        .get_stream(&stream_name)
+    let stream = stage_stream(js, subjects, stage).await?;
+    let wanted = consumer_config(subjects, stage, args);
+    let durable = subjects.durable(stage);
+    let mut consumer: consumer::Consumer<consumer::pull::Config> = stream
+        .get_or_create_consumer(&durable, wanted.clone())
         .await
-        .map_err(|e| anyhow::anyhow!("stream {stream_name} not found (run `rasd setup`?): {e}"))?;
-    let consumer = stream
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "consumer {stage} on {}: {e}",
+                stream.cached_info().config.name
+            )
+        })?;
+    let found = consumer.info().await.map(|i| i.config.clone());
+    if let Ok(found) = found {
+        for difference in consumer_differences(&wanted, &found) {
+            tracing::warn!(%stage, %difference, "the existing consumer differs from this process's flags; keeping it (run `rasd setup` to change it)");
+        }
+    }
+    Ok(consumer)
+}
+
+/// Create the durable consumer of a stage, or update an existing one to
+/// `args` (what `rasd setup` does).
+pub async fn update_consumer(
+    js: &jetstream::Context,
+    subjects: &Subjects,
+    stage: StageName,
+    args: &ConsumerArgs,
+) -> anyhow::Result<consumer::Consumer<consumer::pull::Config>> {
+    let stream = stage_stream(js, subjects, stage).await?;
+    stream
         .create_consumer(consumer_config(subjects, stage, args))
         .await
-        .map_err(|e| anyhow::anyhow!("creating consumer {stage} on {stream_name}: {e}"))?;
-    Ok(consumer)
+        .map_err(|e| anyhow::anyhow!("creating or updating consumer {stage}: {e}"))
+}
+
+async fn stage_stream(
+    js: &jetstream::Context,
+    subjects: &Subjects,
+    stage: StageName,
+) -> anyhow::Result<jetstream::stream::Stream> {
+    let stream_name = subjects.stage_stream(stage);
+    js.get_stream(&stream_name)
+        .await
+        .map_err(|e| anyhow::anyhow!("stream {stream_name} not found (run `rasd setup`?): {e}"))
+}
+
+/// The settings in which an existing consumer differs from the wanted one,
+/// as `name: existing → wanted`.
+pub fn consumer_differences(
+    wanted: &consumer::pull::Config,
+    found: &consumer::Config,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    if wanted.filter_subject != found.filter_subject {
+        out.push(format!(
+            "filter_subject: {} → {}",
+            found.filter_subject, wanted.filter_subject
+        ));
+    }
+    if wanted.ack_wait != found.ack_wait {
+        out.push(format!(
+            "ack_wait: {:?} → {:?}",
+            found.ack_wait, wanted.ack_wait
+        ));
+    }
+    if wanted.max_deliver != found.max_deliver {
+        out.push(format!(
+            "max_deliver: {} → {}",
+            found.max_deliver, wanted.max_deliver
+        ));
+    }
+    if wanted.max_ack_pending != found.max_ack_pending {
+        out.push(format!(
+            "max_ack_pending: {} → {}",
+            found.max_ack_pending, wanted.max_ack_pending
+        ));
+    }
+    out
 }
 
 #[cfg(test)]

@@ -153,7 +153,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             let subjects = nats.subjects();
             rasd_bus::provision::ensure_streams(&js, &subjects, &streams).await?;
             for stage in StageName::ALL {
-                rasd_bus::provision::ensure_consumer(&js, &subjects, stage, &consumer).await?;
+                rasd_bus::provision::update_consumer(&js, &subjects, stage, &consumer).await?;
             }
             eprintln!(
                 "streams and consumers ready (prefix `{}`)",
