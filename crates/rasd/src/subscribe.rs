@@ -120,6 +120,14 @@ pub async fn run(nats: &NatsArgs, args: &SubscribeArgs) -> anyhow::Result<usize>
             break;
         }
     }
+    // Fewer than `--count` means something is missing: scripts (the demo)
+    // rely on a failing exit status, not on counting lines.
+    if let Some(c) = args.count {
+        anyhow::ensure!(
+            n >= c,
+            "only {n} of {c} messages arrived (idle timeout or end of stream)"
+        );
+    }
     Ok(n)
 }
 
