@@ -131,3 +131,72 @@ async fn fetched_pages_become_raw_articles_and_failures_are_retried_or_dead_lett
         .is_some_and(|s| s.success()));
     Ok(())
 }
+
+/// A chunked response without Content-Length that never ends: the stage
+/// must stop reading once the body passes `--max-article-bytes` and
+/// dead-letter the URL as too large, not buffer it until the fetch timeout
+/// (or out of memory).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_endless_chunked_body_is_cut_off_at_the_size_limit() -> anyhow::Result<()> {
+    let _g = serial().await;
+    let served = Arc::new(AtomicUsize::new(0));
+    let chunk = bytes::Bytes::from(vec![b'a'; 16 * 1024]);
+    let app = Router::new()
+        .route(
+            "/endless",
+            get(|State(served): State<Arc<AtomicUsize>>| async move {
+                let body = futures::stream::repeat_with(move || {
+                    served.fetch_add(chunk.len(), Ordering::SeqCst);
+                    Ok::<_, std::io::Error>(chunk.clone())
+                });
+                axum::body::Body::from_stream(body)
+            }),
+        )
+        .with_state(served.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    tokio::spawn(async move { axum::serve(listener, app).await });
+
+    let server = NatsServer::start()?;
+    let limit = 200_000usize;
+    let limit_arg = limit.to_string();
+    let mut fetch = RasdProcess::spawn(
+        &server.url(),
+        &[
+            "stage",
+            "fetch",
+            "--max-article-bytes",
+            &limit_arg,
+            "--fetch-timeout",
+            "120s",
+        ],
+    )?;
+    let client = server.connect().await?;
+    let js = jetstream::new(client);
+    wait_for_consumer(&js, "RASD_FETCH", "fetch", PATIENCE).await?;
+    let url = format!("http://{addr}/endless");
+    let (status, _, stderr) = rasd_run(&server.url(), &["publish", "--fetch", &url])?;
+    assert!(status.success(), "{stderr}");
+
+    // Far shorter than the fetch timeout: the limit, not the timeout, ends it.
+    let letters = collect_json(
+        &js,
+        "RASD_DLQ",
+        "rasd.dlq.fetch",
+        1,
+        Duration::from_millis(500),
+        Duration::from_secs(20),
+    )
+    .await?;
+    assert_eq!(letters.len(), 1, "no dead letter for the endless body");
+    let letter: DeadLetter = serde_json::from_value(letters[0].clone())?;
+    assert_eq!(letter.reason, "too_large", "{letter:?}");
+    assert_eq!(
+        subject_count(&js, "RASD_ARTICLES", "rasd.articles.raw").await?,
+        0
+    );
+    assert!(fetch
+        .terminate(Duration::from_secs(15))
+        .is_some_and(|s| s.success()));
+    Ok(())
+}

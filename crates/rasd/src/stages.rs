@@ -140,11 +140,25 @@ impl FetchStage {
                 .into());
             }
         }
-        let body = resp
-            .bytes()
+        // Read chunk by chunk: a chunked (or lying) response has no usable
+        // Content-Length, and must not be buffered whole before the check.
+        let mut resp = resp;
+        let mut body = bytes::BytesMut::new();
+        while let Some(chunk) = resp
+            .chunk()
             .await
-            .map_err(|e| FetchError::Transient(format!("reading body of {url}: {e}")))?;
-        Ok((final_url, status, ct, body))
+            .map_err(|e| FetchError::Transient(format!("reading body of {url}: {e}")))?
+        {
+            if body.len() + chunk.len() > self.max_bytes {
+                return Err(rasd_model::InputError::TooLarge {
+                    size: body.len() + chunk.len(),
+                    limit: self.max_bytes,
+                }
+                .into());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok((final_url, status, ct, body.freeze()))
     }
 }
 
