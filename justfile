@@ -80,8 +80,15 @@ demo: build
     "$rasd" status
 
 # Run the whole test suite (provisions nats-server first).
-test: tools
-    cargo test --workspace --no-fail-fast
+test:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    cd "{{justfile_directory()}}"
+    nats_server=$("{{just_executable()}}" --justfile "{{justfile()}}" nats-server-path)
+    # The integration tests run target/<profile>/rasd: build it first so
+    # they never exercise a stale binary.
+    cargo build -p rasd
+    NATS_SERVER_BIN="$nats_server" cargo test --workspace --no-fail-fast
 
 # End-to-end benchmark (release) plus the clean/tag micro-benchmarks when they exist.
 bench: tools
