@@ -206,13 +206,27 @@ impl Drop for NatsServer {
 
 /// The `rasd` binary built by cargo next to this test executable (or
 /// `RASD_BIN`).
+///
+/// `cargo test -p rasd-integration-tests` does not rebuild `rasd` (it is
+/// another package), so a test could exercise a stale binary and pass or
+/// fail for the wrong reason. The first call in each test process therefore
+/// runs `cargo build -p rasd` for the same target dir and profile (a no-op
+/// when it is fresh); a failed build fails the test.
 pub fn rasd_bin() -> PathBuf {
     if let Some(p) = std::env::var_os("RASD_BIN") {
         return PathBuf::from(p);
     }
     let exe = std::env::current_exe().expect("current exe");
     // target/<profile>/deps/<test> → target/<profile>/rasd
-    let dir = exe.parent().and_then(|d| d.parent()).expect("target dir");
+    let deps = exe.parent().expect("test executable dir");
+    let dir = deps.parent().expect("target dir");
+    if deps.file_name().is_some_and(|n| n == "deps") {
+        static BUILT: std::sync::OnceLock<Result<(), String>> = std::sync::OnceLock::new();
+        let built = BUILT.get_or_init(|| build_rasd(dir));
+        if let Err(e) = built {
+            panic!("building the rasd binary for the integration tests failed: {e}");
+        }
+    }
     let bin = dir.join(format!("rasd{}", std::env::consts::EXE_SUFFIX));
     assert!(
         bin.is_file(),
@@ -221,6 +235,39 @@ pub fn rasd_bin() -> PathBuf {
         bin.display()
     );
     bin
+}
+
+/// `cargo build -p rasd` into `profile_dir`'s target dir and profile.
+fn build_rasd(profile_dir: &Path) -> Result<(), String> {
+    let target_dir = profile_dir.parent().ok_or("no target dir")?;
+    let profile = profile_dir
+        .file_name()
+        .and_then(|n| n.to_str())
+        .ok_or("no profile dir")?;
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut cmd = Command::new(cargo);
+    cmd.args(["build", "--quiet", "-p", "rasd", "--manifest-path"])
+        .arg(repo_root().join("Cargo.toml"))
+        .arg("--target-dir")
+        .arg(target_dir);
+    match profile {
+        "debug" => {}
+        "release" => {
+            cmd.arg("--release");
+        }
+        other => {
+            cmd.args(["--profile", other]);
+        }
+    }
+    let out = cmd
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| e.to_string())?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).to_string())
+    }
 }
 
 /// A `rasd` child process, SIGKILLed when dropped.
