@@ -366,17 +366,9 @@ async fn process_one<C: StageCore>(
     let payload = msg.payload.clone();
     let mut job = tokio::task::spawn_blocking(move || core.process(&subject, &payload));
 
-    // In-progress acks at half the ack wait while the core works.
-    let every = (shared.args.ack_wait / 2).max(Duration::from_millis(100));
-    let mut progress = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
-    let result = loop {
-        tokio::select! {
-            r = &mut job => break r,
-            _ = progress.tick() => {
-                let _ = msg.ack_with(AckKind::Progress).await;
-            }
-        }
-    };
+    // In-progress acks while the core works.
+    let mut progress = progress_ticks(&shared.args);
+    let result = with_progress(msg, &mut progress, &mut job).await;
     let result = match result {
         Ok(r) => r,
         Err(join_error) => {
@@ -460,13 +452,7 @@ async fn publish_all<C: StageCore>(
         }
     }
     for ack in acks {
-        let mut fut = std::pin::pin!(ack.into_future());
-        let waited = loop {
-            tokio::select! {
-                r = &mut fut => break r,
-                _ = progress.tick() => { let _ = msg.ack_with(AckKind::Progress).await; }
-            }
-        };
+        let waited = with_progress(msg, progress, ack.into_future()).await;
         match waited {
             Ok(_) => {
                 shared
@@ -536,10 +522,16 @@ async fn dead_letter<C: StageCore>(
         .headers(headers)
         .message_id(format!("dlq:{stage}:{stream_seq}"));
     let subject = shared.subjects.dlq(stage);
-    let published = match shared.js.send_publish(subject, publish).await {
-        Ok(ack) => ack.await.map(|_| ()).map_err(|e| e.to_string()),
-        Err(e) => Err(e.to_string()),
-    };
+    // The PublishAck may take up to the publish timeout: keep the input
+    // alive meanwhile so it is not redelivered while its letter is stored.
+    let mut progress = progress_ticks(&shared.args);
+    let published = with_progress(msg, &mut progress, async {
+        match shared.js.send_publish(subject, publish).await {
+            Ok(ack) => ack.await.map(|_| ()).map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        }
+    })
+    .await;
     match published {
         Ok(()) => {
             shared
@@ -558,6 +550,32 @@ async fn dead_letter<C: StageCore>(
             let delay = shared.args.backoff_for(1);
             let _ = msg.ack_with(AckKind::Nak(Some(delay))).await;
             Outcome::Nacked
+        }
+    }
+}
+
+/// Ticks for in-progress acks: every half ack wait, the first one half an
+/// ack wait from now.
+fn progress_ticks(args: &ConsumerArgs) -> tokio::time::Interval {
+    let every = (args.ack_wait / 2).max(Duration::from_millis(100));
+    tokio::time::interval_at(tokio::time::Instant::now() + every, every)
+}
+
+/// Await `fut`, sending an in-progress ack for `msg` at every tick, so the
+/// server does not redeliver the input while this process still works on
+/// it (the core, a PublishAck, a dead letter).
+async fn with_progress<F: std::future::Future>(
+    msg: &jetstream::Message,
+    progress: &mut tokio::time::Interval,
+    fut: F,
+) -> F::Output {
+    let mut fut = std::pin::pin!(fut);
+    loop {
+        tokio::select! {
+            r = &mut fut => return r,
+            _ = progress.tick() => {
+                let _ = msg.ack_with(AckKind::Progress).await;
+            }
         }
     }
 }
