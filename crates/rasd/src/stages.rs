@@ -63,6 +63,10 @@ impl StageCore for TagStage {
 }
 
 /// Tagged article → updated aggregate snapshot.
+///
+/// The totals live in this process's memory: a replica counts only the
+/// articles it received and starts from zero after a restart. Run one
+/// aggregate replica, or merge snapshots downstream (see README).
 pub struct AggregateStage {
     pub aggregator: Mutex<Aggregator>,
     pub subjects: Subjects,
