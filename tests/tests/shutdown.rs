@@ -120,3 +120,28 @@ async fn sigterm_with_a_backlog_exits_cleanly_and_loses_nothing() -> anyhow::Res
 async fn sigint_with_a_backlog_exits_cleanly_and_loses_nothing() -> anyhow::Result<()> {
     backlog_survives_a_signal("INT").await
 }
+
+/// A stage told to stop while it still waits for NATS (nothing provisioned,
+/// nothing started) stops cleanly: exit 0, not a failure.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_before_nats_is_reachable_is_a_clean_stop() -> anyhow::Result<()> {
+    let _g = serial().await;
+    let nowhere = format!("nats://127.0.0.1:{}", free_port());
+    let mut stage = RasdProcess::spawn(&nowhere, &["stage", "clean"])?;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !stage.log().contains("cannot provision streams yet") {
+        anyhow::ensure!(
+            Instant::now() < deadline,
+            "the stage never tried to provision\n{}",
+            stage.log()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let status = stage.signal("TERM", Duration::from_secs(10));
+    assert!(
+        status.is_some_and(|s| s.success()),
+        "exit status {status:?}\n{}",
+        stage.log()
+    );
+    Ok(())
+}

@@ -58,6 +58,11 @@ pub fn shutdown_on_signals() -> CancellationToken {
             let _ = tokio::signal::ctrl_c().await;
         }
         t.cancel();
+        // A second Ctrl-C means "now": in-flight inputs are not acked and
+        // will be redelivered (and de-duplicated) after the ack wait.
+        let _ = tokio::signal::ctrl_c().await;
+        eprintln!("rasd: second interrupt; exiting without finishing in-flight work");
+        std::process::exit(130);
     });
     token
 }
@@ -69,22 +74,26 @@ pub fn jetstream_context(client: async_nats::Client) -> jetstream::Context {
         .build(client)
 }
 
-/// Provision the streams, retrying while NATS is not reachable yet.
+/// Provision the streams, retrying while NATS is not reachable yet. False
+/// when a shutdown signal came first.
 pub async fn provision_streams(
     js: &jetstream::Context,
     nats: &NatsArgs,
     streams: &StreamArgs,
     shutdown: &CancellationToken,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<bool> {
     let subjects = nats.subjects();
     let mut pause = Duration::from_millis(250);
     loop {
         match provision::ensure_streams(js, &subjects, streams).await {
-            Ok(()) => return Ok(()),
+            Ok(()) => return Ok(true),
             Err(e) => {
                 tracing::warn!(error = %e, "cannot provision streams yet; retrying");
                 tokio::select! {
-                    _ = shutdown.cancelled() => anyhow::bail!("interrupted before the streams were ready"),
+                    _ = shutdown.cancelled() => {
+                        tracing::info!("stopped before the streams were ready");
+                        return Ok(false);
+                    }
                     _ = tokio::time::sleep(pause) => {}
                 }
                 pause = (pause * 2).min(Duration::from_secs(5));
@@ -110,7 +119,10 @@ pub async fn run_stages(
     );
     let client = nats.connect(&name).await?;
     let js = jetstream_context(client.clone());
-    provision_streams(&js, nats, &opts.streams, &shutdown).await?;
+    if !provision_streams(&js, nats, &opts.streams, &shutdown).await? {
+        // A signal before anything started is a clean stop, not a failure.
+        return Ok(());
+    }
     let subjects = nats.subjects();
     let metrics = Arc::new(StageMetrics::new());
     if let Some(addr) = opts.metrics_addr {
