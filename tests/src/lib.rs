@@ -625,16 +625,12 @@ pub fn http_get(addr: &str, path: &str) -> anyhow::Result<String> {
 
 /// A Prometheus counter's value from the text format (0 if absent).
 pub fn metric_value(text: &str, series: &str) -> f64 {
+    // The exact series: `x_total{stage="a"}` must not also match
+    // `x_total{stage="a",reason="b"}` or `x_total_more`.
     text.lines()
-        .filter(|l| l.starts_with(series))
-        .filter_map(|l| {
-            l[series.len()..]
-                .trim()
-                .split(' ')
-                .next()?
-                .parse::<f64>()
-                .ok()
-        })
+        .filter_map(|l| l.strip_prefix(series))
+        .filter(|rest| rest.starts_with([' ', '\t']))
+        .filter_map(|rest| rest.split_whitespace().next()?.parse::<f64>().ok())
         .sum()
 }
 
@@ -660,6 +656,13 @@ mod tests {
             7.0
         );
         assert_eq!(metric_value(t, "rasd_messages_dlq_total"), 0.0);
+        assert_eq!(
+            metric_value(t, "rasd_messages_processed"),
+            0.0,
+            "a prefix is not a series"
+        );
+        let labelled = "x_total{stage=\"a\",reason=\"b\"} 2\nx_total{stage=\"a\"} 5\n";
+        assert_eq!(metric_value(labelled, "x_total{stage=\"a\"}"), 5.0);
     }
 
     #[test]

@@ -304,8 +304,20 @@ async fn stages_expose_metrics_service_api_and_status() -> anyhow::Result<()> {
     )
     .await?;
 
-    // Prometheus endpoint.
-    let text = http_get(&metrics_addr, "/metrics")?;
+    // Prometheus endpoint. Counters are incremented after the ack, so poll
+    // until they settle instead of reading once.
+    let processed_series = r#"rasd_messages_processed_total{stage="clean"}"#;
+    let count_series = r#"rasd_processing_seconds_count{stage="clean"}"#;
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let text = loop {
+        let text = http_get(&metrics_addr, "/metrics")?;
+        let settled = metric_value(&text, processed_series) >= 3.0
+            && metric_value(&text, count_series) >= 4.0;
+        if settled || std::time::Instant::now() > deadline {
+            break text;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
     assert_eq!(
         metric_value(&text, r#"rasd_messages_processed_total{stage="clean"}"#),
         3.0,
