@@ -394,16 +394,41 @@ mod tests {
     #[test]
     fn validation_reasons() {
         let lim = 100;
-        assert_eq!(RawArticle::from_json(b"{", lim).unwrap_err().reason(), "malformed_json");
-        assert_eq!(RawArticle::from_json(&[0xff, 0x7b], lim).unwrap_err().reason(), "invalid_utf8");
-        assert_eq!(RawArticle::from_json(br#"{"text":"  "}"#, lim).unwrap_err().reason(), "empty_text");
-        assert_eq!(RawArticle::from_json(&[b' '; 101], lim).unwrap_err().reason(), "too_large");
         assert_eq!(
-            RawArticle::from_json(br#"{"schema_version":99,"text":"x"}"#, lim).unwrap_err().reason(),
+            RawArticle::from_json(b"{", lim).unwrap_err().reason(),
+            "malformed_json"
+        );
+        assert_eq!(
+            RawArticle::from_json(&[0xff, 0x7b], lim)
+                .unwrap_err()
+                .reason(),
+            "invalid_utf8"
+        );
+        assert_eq!(
+            RawArticle::from_json(br#"{"text":"  "}"#, lim)
+                .unwrap_err()
+                .reason(),
+            "empty_text"
+        );
+        assert_eq!(
+            RawArticle::from_json(&[b' '; 101], lim)
+                .unwrap_err()
+                .reason(),
+            "too_large"
+        );
+        assert_eq!(
+            RawArticle::from_json(br#"{"schema_version":99,"text":"x"}"#, lim)
+                .unwrap_err()
+                .reason(),
             "unknown_schema_version"
         );
         assert!(RawArticle::from_json(br#"{"text":"x","extra":1}"#, lim).is_ok());
-        assert_eq!(RawArticle::from_json(br#"{"text":5}"#, lim).unwrap_err().reason(), "malformed_json");
+        assert_eq!(
+            RawArticle::from_json(br#"{"text":5}"#, lim)
+                .unwrap_err()
+                .reason(),
+            "malformed_json"
+        );
     }
 
     #[test]

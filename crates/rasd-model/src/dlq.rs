@@ -69,7 +69,14 @@ mod tests {
     #[test]
     fn non_utf8_payload_is_base64_and_round_trips() {
         let bytes = [0xff, 0xfe, b'a'];
-        let d = DeadLetter::new("clean", "invalid_utf8", "bad", "rasd.articles.raw", "t".into(), &bytes);
+        let d = DeadLetter::new(
+            "clean",
+            "invalid_utf8",
+            "bad",
+            "rasd.articles.raw",
+            "t".into(),
+            &bytes,
+        );
         assert_eq!(d.payload_encoding, "base64");
         assert_eq!(d.payload_bytes(), bytes);
         let d = DeadLetter::new("clean", "empty_text", "e", "s", "t".into(), b"{}");

@@ -135,7 +135,10 @@ impl Subjects {
     /// Stream names. With the default prefix these are `RASD_ARTICLES`,
     /// `RASD_EVENTS`, `RASD_FETCH`, `RASD_DLQ`, `RASD_AGGREGATES`.
     pub fn stream(&self, kind: StreamKind) -> String {
-        let p = self.prefix.to_ascii_uppercase().replace(['.', '-', '*', '>'], "_");
+        let p = self
+            .prefix
+            .to_ascii_uppercase()
+            .replace(['.', '-', '*', '>'], "_");
         format!("{p}_{}", kind.suffix())
     }
 
@@ -192,7 +195,10 @@ mod tests {
         assert_eq!(s.dlq(StageName::Tag), "rasd.dlq.tag");
         assert_eq!(s.stream(StreamKind::Articles), "RASD_ARTICLES");
         assert_eq!(s.stage_input(StageName::Aggregate), "rasd.articles.tagged");
-        assert_eq!(Subjects::new("acme.").event("battles"), "acme.events.battles");
+        assert_eq!(
+            Subjects::new("acme.").event("battles"),
+            "acme.events.battles"
+        );
     }
 
     #[test]

@@ -57,7 +57,10 @@ fn boundaries(s: &str) -> Vec<usize> {
 /// Cases per property: `PROPTEST_CASES` when set (for long runs), else
 /// the given default.
 fn cases(default: u32) -> u32 {
-    std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 proptest! {
