@@ -411,6 +411,23 @@ pub async fn wait_for_consumer(
     }
 }
 
+/// [`collect_json`], each message decoded as `T` (a message that does not
+/// decode is an error, not a skip).
+pub async fn collect_typed<T: serde::de::DeserializeOwned>(
+    js: &jetstream::Context,
+    stream: &str,
+    subject: &str,
+    expected: usize,
+    quiet: Duration,
+    limit: Duration,
+) -> anyhow::Result<Vec<T>> {
+    collect_json(js, stream, subject, expected, quiet, limit)
+        .await?
+        .into_iter()
+        .map(|v| serde_json::from_value(v).map_err(anyhow::Error::from))
+        .collect()
+}
+
 /// Every message stored on `subject` in `stream`, read from the start with
 /// an ordered consumer, until `expected` have arrived and nothing more came
 /// for `quiet`, or until `limit`. Returns the payloads as JSON.

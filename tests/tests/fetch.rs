@@ -73,7 +73,7 @@ async fn fetched_pages_become_raw_articles_and_failures_are_retried_or_dead_lett
     let (status, _, stderr) = rasd_run(&server.url(), &args)?;
     assert!(status.success(), "{stderr}");
 
-    let raw = collect_json(
+    let raw: Vec<RawArticle> = collect_typed(
         &js,
         "RASD_ARTICLES",
         "rasd.articles.raw",
@@ -82,10 +82,6 @@ async fn fetched_pages_become_raw_articles_and_failures_are_retried_or_dead_lett
         PATIENCE,
     )
     .await?;
-    let raw: Vec<RawArticle> = raw
-        .into_iter()
-        .map(serde_json::from_value)
-        .collect::<Result<_, _>>()?;
     assert_eq!(raw.len(), 2, "{raw:?}");
     for a in &raw {
         assert_eq!(a.html.as_deref(), Some(PAGE));
@@ -101,7 +97,7 @@ async fn fetched_pages_become_raw_articles_and_failures_are_retried_or_dead_lett
         "two 503s retried, then success"
     );
 
-    let letters = collect_json(
+    let letters: Vec<DeadLetter> = collect_typed(
         &js,
         "RASD_DLQ",
         "rasd.dlq.fetch",
@@ -110,10 +106,6 @@ async fn fetched_pages_become_raw_articles_and_failures_are_retried_or_dead_lett
         PATIENCE,
     )
     .await?;
-    let letters: Vec<DeadLetter> = letters
-        .into_iter()
-        .map(serde_json::from_value)
-        .collect::<Result<_, _>>()?;
     let mut reasons: Vec<&str> = letters.iter().map(|d| d.reason.as_str()).collect();
     reasons.sort();
     assert_eq!(

@@ -122,7 +122,7 @@ async fn bad_input_goes_to_the_dlq_with_its_reason_and_the_stage_keeps_going() -
     let good = synthetic_articles("good", 3)?;
     publish_articles(&js, "rasd.articles.raw", &good).await?;
 
-    let letters = collect_json(
+    let letters: Vec<DeadLetter> = collect_typed(
         &js,
         "RASD_DLQ",
         "rasd.dlq.>",
@@ -131,10 +131,6 @@ async fn bad_input_goes_to_the_dlq_with_its_reason_and_the_stage_keeps_going() -
         PATIENCE,
     )
     .await?;
-    let letters: Vec<DeadLetter> = letters
-        .into_iter()
-        .map(serde_json::from_value)
-        .collect::<Result<_, _>>()?;
     let clean_reasons: Vec<&str> = letters
         .iter()
         .filter(|d| d.stage == "clean")

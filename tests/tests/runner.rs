@@ -119,7 +119,7 @@ async fn the_runner_keeps_slow_work_alive_survives_panics_and_gives_up_on_transi
     assert_eq!(counts.get("a2"), Some(&1));
     assert_eq!(counts.len(), 3, "{counts:?}");
 
-    let letters = collect_json(
+    let letters: Vec<DeadLetter> = collect_typed(
         &js,
         "RASD_DLQ",
         "rasd.dlq.clean",
@@ -128,10 +128,6 @@ async fn the_runner_keeps_slow_work_alive_survives_panics_and_gives_up_on_transi
         PATIENCE,
     )
     .await?;
-    let letters: Vec<DeadLetter> = letters
-        .into_iter()
-        .map(serde_json::from_value)
-        .collect::<Result<_, _>>()?;
     let by_payload: HashMap<&str, &DeadLetter> =
         letters.iter().map(|d| (d.payload.as_str(), d)).collect();
     assert_eq!(by_payload["panic:p1"].reason, "stage_panic");
