@@ -288,3 +288,86 @@ async fn an_input_whose_deliveries_all_timed_out_is_dead_lettered_not_lost() -> 
     );
     Ok(())
 }
+
+/// Inputs that arrive together are processed as one chunk (one blocking
+/// job): a panic in the middle of a chunk dead-letters that input only, and
+/// every other input of the chunk is published and acked on its own.
+#[tokio::test]
+async fn a_chunk_of_inputs_gives_each_input_its_own_outcome() -> anyhow::Result<()> {
+    let _g = serial().await;
+    let server = NatsServer::start()?;
+    let client = server.connect().await?;
+    let js = jetstream::new(client.clone());
+    let subjects = Subjects::default();
+    rasd_bus::provision::ensure_streams(&js, &subjects, &StreamArgs::default()).await?;
+    // Everything is in the stream before the runner pulls, so its first
+    // batch is full and is taken in chunks.
+    let inputs = [
+        "ok:c1", "panic:c2", "ok:c3", "ok:c4", "panic:c5", "ok:c6", "ok:c7", "ok:c8",
+    ];
+    for p in inputs {
+        js.publish("rasd.articles.raw", p.as_bytes().to_vec().into())
+            .await?
+            .await?;
+    }
+    let core = Arc::new(Moody::default());
+    let args = ConsumerArgs {
+        concurrency: 1,
+        batch: Some(8),
+        ..Default::default()
+    };
+    let token = CancellationToken::new();
+    let runner = StageRunner::new(
+        MoodyCore(core.clone()),
+        js.clone(),
+        subjects.clone(),
+        args,
+        Arc::new(StageMetrics::new()),
+    );
+    let handle = tokio::spawn(runner.run(token.clone()));
+
+    let outputs = collect_json(
+        &js,
+        "RASD_ARTICLES",
+        "rasd.articles.clean",
+        6,
+        Duration::from_secs(1),
+        PATIENCE,
+    )
+    .await?;
+    let counts = count_by_id(&outputs);
+    for id in ["c1", "c3", "c4", "c6", "c7", "c8"] {
+        assert_eq!(counts.get(id), Some(&1), "{id}: {counts:?}");
+    }
+    assert_eq!(counts.len(), 6, "{counts:?}");
+    let letters: Vec<DeadLetter> = collect_typed(
+        &js,
+        "RASD_DLQ",
+        "rasd.dlq.clean",
+        2,
+        Duration::from_secs(1),
+        PATIENCE,
+    )
+    .await?;
+    let mut dead: Vec<&str> = letters.iter().map(|d| d.payload.as_str()).collect();
+    dead.sort();
+    assert_eq!(dead, ["panic:c2", "panic:c5"]);
+    assert!(letters.iter().all(|d| d.reason == "stage_panic"));
+    token.cancel();
+    let summary = tokio::time::timeout(PATIENCE, handle).await???;
+    assert_eq!(summary.processed, 6, "{summary:?}");
+    assert_eq!(summary.dlq, 2, "{summary:?}");
+    let calls = core.calls.lock().unwrap().clone();
+    assert!(
+        calls.values().all(|&n| n == 1),
+        "nothing ran twice: {calls:?}"
+    );
+    let info = js
+        .get_stream("RASD_ARTICLES")
+        .await?
+        .consumer_info("clean")
+        .await?;
+    assert_eq!(info.num_ack_pending, 0);
+    assert_eq!(info.num_pending, 0);
+    Ok(())
+}

@@ -25,7 +25,10 @@
 //! rejection, so one bad input never stops a stage.
 //!
 //! Concurrency is bounded by a semaphore (`--concurrency`) and the pull
-//! batch, so memory is bounded too. Input is pulled in one-shot batches
+//! batch, so memory is bounded too. A CPU-bound core takes the inputs that
+//! arrived together in chunks (up to 8, one blocking job each), and all
+//! stages of a process share one CPU slot per core, so a `rasd run` with
+//! four stages does not oversubscribe the machine (see [`handle_chunk`]). Input is pulled in one-shot batches
 //! (one pull request per batch, never refilled in the background). On
 //! shutdown the runner stops pulling, NAKs the rest of the current batch
 //! exactly once (another replica takes it at once), finishes and acks the
@@ -41,7 +44,7 @@ use std::time::{Duration, Instant};
 use async_nats::jetstream::{self, consumer::PullConsumer, AckKind};
 use async_nats::HeaderMap;
 use bytes::Bytes;
-use futures::StreamExt;
+use futures::{FutureExt, StreamExt};
 use rasd_model::{DeadLetter, InputError, StageName, Subjects};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
@@ -55,6 +58,9 @@ use crate::{provision, ARTICLE_ID_HEADER, DLQ_REASON_HEADER};
 /// Largest payload copied into a dead letter. Inputs over the size limit
 /// would otherwise make the dead letter itself too big to publish.
 pub const MAX_DLQ_PAYLOAD_BYTES: usize = 64 * 1024;
+
+/// Most inputs a CPU-bound core takes in one go (see [`handle_chunk`]).
+const MAX_CHUNK: usize = 8;
 
 /// How long one pull request waits on the server for messages.
 const PULL_EXPIRES: Duration = Duration::from_secs(5);
@@ -120,6 +126,12 @@ pub trait StageCore: Send + Sync + 'static {
     fn name(&self) -> StageName;
     /// Turn one input into the messages to publish.
     fn process(&self, subject: &str, payload: &[u8]) -> Result<Vec<Output>, StageError>;
+    /// Is the core pure computation? CPU-bound cores take inputs in chunks
+    /// and share the process's CPU slots (see the module docs); a core that
+    /// waits on I/O (fetch) says `false` and takes one input at a time.
+    fn cpu_bound(&self) -> bool {
+        true
+    }
 }
 
 /// What a runner did before it returned.
@@ -183,6 +195,13 @@ impl<C: StageCore> StageRunner<C> {
             summary: Default::default(),
         });
         let concurrency = shared.args.concurrency.max(1);
+        let chunk_size = if shared.core.cpu_bound() {
+            MAX_CHUNK
+                .min(shared.args.batch_size().div_ceil(concurrency))
+                .max(1)
+        } else {
+            1
+        };
         let permits = Arc::new(Semaphore::new(concurrency));
         let mut tasks: JoinSet<()> = JoinSet::new();
         let mut pause = Duration::from_millis(200);
@@ -247,13 +266,35 @@ impl<C: StageCore> StageRunner<C> {
                     };
                     match next {
                         Some(Ok(msg)) => {
-                            received += 1;
                             pause = Duration::from_millis(200);
+                            // Take what else of this batch has already
+                            // arrived, up to a chunk: one handoff to the
+                            // blocking pool per chunk, not per message.
+                            let mut chunk = vec![msg];
+                            let mut ended = false;
+                            while chunk.len() < chunk_size {
+                                match batch.next().now_or_never() {
+                                    Some(Some(Ok(m))) => chunk.push(m),
+                                    Some(Some(Err(e))) => {
+                                        tracing::warn!(%stage, error = %e, "pull error inside a batch");
+                                        break;
+                                    }
+                                    Some(None) => {
+                                        ended = true;
+                                        break;
+                                    }
+                                    None => break,
+                                }
+                            }
+                            received += chunk.len();
                             let shared = shared.clone();
                             tasks.spawn(async move {
-                                handle(shared, msg).await;
+                                handle_chunk(shared, chunk).await;
                                 drop(permit);
                             });
+                            if ended {
+                                break;
+                            }
                         }
                         Some(Err(e)) => {
                             tracing::warn!(%stage, error = %e, "pull error; re-checking the consumer");
@@ -310,84 +351,149 @@ async fn nak_rest_of_batch(batch: &mut async_nats::jetstream::consumer::pull::Ba
     }
 }
 
-async fn handle<C: StageCore>(shared: Arc<Shared<C>>, msg: jetstream::Message) {
+/// Process a chunk of inputs that arrived together.
+///
+/// CPU-bound cores run the whole chunk in one blocking job, one input after
+/// the other: one thread handoff per chunk instead of per message, and the
+/// core's tables stay in that core's cache. The job waits for one of the
+/// process's CPU slots (as many as the machine has cores), so the stages of
+/// one `rasd run` never run more cores' worth of work than there are cores;
+/// oversubscribed, they would only evict each other's caches. Each input
+/// still gets its own outcome: publish and ack, dead letter, or NAK.
+async fn handle_chunk<C: StageCore>(shared: Arc<Shared<C>>, msgs: Vec<jetstream::Message>) {
     let stage = shared.core.name();
-    let (stream_seq, delivered) = match msg.info() {
-        Ok(i) => (i.stream_sequence, i.delivered),
-        Err(_) => (0, 1),
-    };
-    let span =
-        tracing::info_span!("message", %stage, subject = %msg.subject, stream_seq, delivered);
-    async move {
-        let started = Instant::now();
-        let outcome = process_one(&shared, &msg, stream_seq, delivered).await;
-        let label = StageMetrics::stage(stage.as_str());
-        let mut summary = shared.summary.lock().unwrap_or_else(|p| p.into_inner());
-        match outcome {
-            Outcome::Acked => {
-                shared.metrics.processed.get_or_create(&label).inc();
-                summary.processed += 1;
-            }
-            Outcome::DeadLettered => summary.dlq += 1,
-            Outcome::Nacked => {
-                shared.metrics.failed.get_or_create(&label).inc();
-                summary.nacked += 1;
-            }
+    let started = Instant::now();
+    let mut todo = Vec::with_capacity(msgs.len());
+    for msg in msgs {
+        let (stream_seq, delivered) = match msg.info() {
+            Ok(i) => (i.stream_sequence, i.delivered),
+            Err(_) => (0, 1),
+        };
+        let span =
+            tracing::info_span!("message", %stage, subject = %msg.subject, stream_seq, delivered);
+        // Earlier deliveries timed out (the replica died or its in-progress
+        // acks were lost). The consumer has no server-side limit, so this is
+        // where an input that keeps killing its workers stops.
+        if shared.args.max_deliver > 0 && delivered > shared.args.max_deliver {
+            let e = format!(
+                "delivered {delivered} times, more than max_deliver {}: previous deliveries timed out",
+                shared.args.max_deliver
+            );
+            let outcome = dead_letter(&shared, &msg, stream_seq, "max_deliver_exceeded", &e)
+                .instrument(span)
+                .await;
+            record(&shared, outcome, started);
+            continue;
         }
-        shared
-            .metrics
-            .latency
-            .get_or_create(&label)
-            .observe(started.elapsed().as_secs_f64());
+        todo.push((msg, stream_seq, delivered, span));
     }
-    .instrument(span)
-    .await
+    if todo.is_empty() {
+        return;
+    }
+
+    let core = shared.core.clone();
+    let inputs: Vec<(String, Bytes)> = todo
+        .iter()
+        .map(|(m, ..)| (m.subject.to_string(), m.payload.clone()))
+        .collect();
+    let cpu_bound = core.cpu_bound();
+    let job = async move {
+        let _slot = if cpu_bound {
+            Some(cpu_slots().acquire().await.expect("never closed"))
+        } else {
+            None
+        };
+        tokio::task::spawn_blocking(move || {
+            inputs
+                .iter()
+                .map(|(subject, payload)| {
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        core.process(subject, payload)
+                    }))
+                    .unwrap_or_else(|p| {
+                        let detail = p
+                            .downcast_ref::<&str>()
+                            .map(|s| s.to_string())
+                            .or_else(|| p.downcast_ref::<String>().cloned())
+                            .unwrap_or_else(|| "unknown panic".into());
+                        Err(StageError::Reject {
+                            reason: "stage_panic".into(),
+                            error: format!("the {stage} core panicked on this input: {detail}"),
+                        })
+                    })
+                })
+                .collect::<Vec<_>>()
+        })
+        .await
+    };
+    // In-progress acks for every input of the chunk while the core works.
+    let mut progress = progress_ticks(&shared.args);
+    let msgs: Vec<&jetstream::Message> = todo.iter().map(|(m, ..)| m).collect();
+    let results = match with_progress(&msgs, &mut progress, job).await {
+        Ok(r) => r,
+        // The job itself failed (the runtime is shutting down): leave the
+        // inputs to be redelivered.
+        Err(e) => {
+            let error = format!("the {stage} core did not run: {e}");
+            futures::future::join_all(todo.iter().map(|(msg, seq, delivered, span)| {
+                retry_or_dead_letter(&shared, msg, *seq, *delivered, &error)
+                    .instrument(span.clone())
+            }))
+            .await;
+            return;
+        }
+    };
+    futures::future::join_all(todo.iter().zip(results).map(
+        |((msg, stream_seq, delivered, span), result)| {
+            let shared = &shared;
+            async move {
+                let outcome = finish_one(shared, msg, *stream_seq, *delivered, result).await;
+                record(shared, outcome, started);
+            }
+            .instrument(span.clone())
+        },
+    ))
+    .await;
 }
 
-async fn process_one<C: StageCore>(
+/// The process-wide CPU slots: one per core the process may use.
+fn cpu_slots() -> &'static Semaphore {
+    static SLOTS: std::sync::OnceLock<Semaphore> = std::sync::OnceLock::new();
+    SLOTS
+        .get_or_init(|| Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get())))
+}
+
+/// Count one input's outcome in the metrics and the run summary.
+fn record<C: StageCore>(shared: &Shared<C>, outcome: Outcome, started: Instant) {
+    let label = StageMetrics::stage(shared.core.name().as_str());
+    let mut summary = shared.summary.lock().unwrap_or_else(|p| p.into_inner());
+    match outcome {
+        Outcome::Acked => {
+            shared.metrics.processed.get_or_create(&label).inc();
+            summary.processed += 1;
+        }
+        Outcome::DeadLettered => summary.dlq += 1,
+        Outcome::Nacked => {
+            shared.metrics.failed.get_or_create(&label).inc();
+            summary.nacked += 1;
+        }
+    }
+    shared
+        .metrics
+        .latency
+        .get_or_create(&label)
+        .observe(started.elapsed().as_secs_f64());
+}
+
+/// Publish one input's outputs and ack it, or dead-letter / NAK it.
+async fn finish_one<C: StageCore>(
     shared: &Arc<Shared<C>>,
     msg: &jetstream::Message,
     stream_seq: u64,
     delivered: i64,
+    result: Result<Vec<Output>, StageError>,
 ) -> Outcome {
-    let stage = shared.core.name();
-    // Earlier deliveries timed out (the replica died or its in-progress
-    // acks were lost). The consumer has no server-side limit, so this is
-    // where an input that keeps killing its workers stops.
-    if shared.args.max_deliver > 0 && delivered > shared.args.max_deliver {
-        let e = format!(
-            "delivered {delivered} times, more than max_deliver {}: previous deliveries timed out",
-            shared.args.max_deliver
-        );
-        return dead_letter(shared, msg, stream_seq, "max_deliver_exceeded", &e).await;
-    }
-    let core = shared.core.clone();
-    let subject = msg.subject.to_string();
-    let payload = msg.payload.clone();
-    let mut job = tokio::task::spawn_blocking(move || core.process(&subject, &payload));
-
-    // In-progress acks while the core works.
     let mut progress = progress_ticks(&shared.args);
-    let result = with_progress(msg, &mut progress, &mut job).await;
-    let result = match result {
-        Ok(r) => r,
-        Err(join_error) => {
-            let detail = if join_error.is_panic() {
-                let p = join_error.into_panic();
-                p.downcast_ref::<&str>()
-                    .map(|s| s.to_string())
-                    .or_else(|| p.downcast_ref::<String>().cloned())
-                    .unwrap_or_else(|| "unknown panic".into())
-            } else {
-                join_error.to_string()
-            };
-            Err(StageError::Reject {
-                reason: "stage_panic".into(),
-                error: format!("the {stage} core panicked on this input: {detail}"),
-            })
-        }
-    };
-
     match result {
         Ok(outputs) => match publish_all(shared, &outputs, &mut progress, msg).await {
             Ok(()) => {
@@ -452,7 +558,7 @@ async fn publish_all<C: StageCore>(
         }
     }
     for ack in acks {
-        let waited = with_progress(msg, progress, ack.into_future()).await;
+        let waited = with_progress(&[msg], progress, ack.into_future()).await;
         match waited {
             Ok(_) => {
                 shared
@@ -525,7 +631,7 @@ async fn dead_letter<C: StageCore>(
     // The PublishAck may take up to the publish timeout: keep the input
     // alive meanwhile so it is not redelivered while its letter is stored.
     let mut progress = progress_ticks(&shared.args);
-    let published = with_progress(msg, &mut progress, async {
+    let published = with_progress(&[msg], &mut progress, async {
         match shared.js.send_publish(subject, publish).await {
             Ok(ack) => ack.await.map(|_| ()).map_err(|e| e.to_string()),
             Err(e) => Err(e.to_string()),
@@ -561,11 +667,11 @@ fn progress_ticks(args: &ConsumerArgs) -> tokio::time::Interval {
     tokio::time::interval_at(tokio::time::Instant::now() + every, every)
 }
 
-/// Await `fut`, sending an in-progress ack for `msg` at every tick, so the
-/// server does not redeliver the input while this process still works on
-/// it (the core, a PublishAck, a dead letter).
+/// Await `fut`, sending an in-progress ack for each of `msgs` at every
+/// tick, so the server does not redeliver them while this process still
+/// works on them (the core, a PublishAck, a dead letter).
 async fn with_progress<F: std::future::Future>(
-    msg: &jetstream::Message,
+    msgs: &[&jetstream::Message],
     progress: &mut tokio::time::Interval,
     fut: F,
 ) -> F::Output {
@@ -574,7 +680,9 @@ async fn with_progress<F: std::future::Future>(
         tokio::select! {
             r = &mut fut => return r,
             _ = progress.tick() => {
-                let _ = msg.ack_with(AckKind::Progress).await;
+                for msg in msgs {
+                    let _ = msg.ack_with(AckKind::Progress).await;
+                }
             }
         }
     }

@@ -28,6 +28,11 @@ use rasd_tag::matcher::{words as matcher_words, Word};
 use rasd_tag::norm::MatchText;
 use rasd_tag::Tagger;
 
+// The allocator of the `rasd` binary that runs the stage, so the figures
+// are the stage's own (tagging allocates many small strings per article).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn seeds() -> Vec<RawArticle> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../seeds");
     let mut paths: Vec<_> = std::fs::read_dir(&dir)

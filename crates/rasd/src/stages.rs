@@ -180,6 +180,10 @@ impl StageCore for FetchStage {
     fn name(&self) -> StageName {
         StageName::Fetch
     }
+    /// The core waits on HTTP: one request per job, no CPU slot.
+    fn cpu_bound(&self) -> bool {
+        false
+    }
     fn process(&self, _subject: &str, payload: &[u8]) -> Result<Vec<Output>, StageError> {
         let req = rasd_fetch::parse_request(payload, self.max_bytes).map_err(fetch_error)?;
         let (final_url, status, ct, body) = self
