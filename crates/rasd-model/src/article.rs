@@ -75,14 +75,25 @@ pub fn decode<T: serde::de::DeserializeOwned>(
         });
     }
     let text = std::str::from_utf8(payload).map_err(|e| InputError::InvalidUtf8(e.to_string()))?;
-    let value: serde_json::Value =
+    // The version is checked first, on its own, so a message from a newer
+    // writer is reported as such rather than as whatever field it changed.
+    // The peek skips every other field without building it (no `Value`
+    // tree), then the message is parsed once, straight into `T`.
+    #[derive(serde::Deserialize)]
+    struct Peek {
+        #[serde(default)]
+        schema_version: Option<serde_json::Value>,
+    }
+    let peek: Peek =
         serde_json::from_str(text).map_err(|e| InputError::MalformedJson(e.to_string()))?;
-    if let Some(v) = value.get("schema_version").and_then(|v| v.as_u64()) {
-        if v as u32 > SCHEMA_VERSION || v == 0 {
-            return Err(InputError::UnknownSchemaVersion(v as u32));
+    if let Some(v) = peek.schema_version.as_ref().and_then(|v| v.as_u64()) {
+        if v > SCHEMA_VERSION as u64 || v == 0 {
+            return Err(InputError::UnknownSchemaVersion(
+                v.min(u32::MAX as u64) as u32
+            ));
         }
     }
-    serde_json::from_value(value).map_err(|e| InputError::MalformedJson(e.to_string()))
+    serde_json::from_str(text).map_err(|e| InputError::MalformedJson(e.to_string()))
 }
 
 impl RawArticle {

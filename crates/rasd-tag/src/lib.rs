@@ -153,13 +153,21 @@ impl Tagger {
 
     /// Tag one clean article.
     pub fn process(&self, article: &CleanArticle) -> TaggedArticle {
+        self.process_owned(article.clone())
+    }
+
+    /// [`Tagger::process`] for an article the caller no longer needs: the
+    /// tagged article takes it over instead of copying its text (the stage
+    /// decodes each input just for this call).
+    pub fn process_owned(&self, article: CleanArticle) -> TaggedArticle {
         let mut out = TaggedArticle {
-            article: article.clone(),
+            article,
             entities: vec![],
             casualties: vec![],
             events: vec![],
             skipped: None,
         };
+        let article = &out.article;
         if article.lang != "ar"
             && article.lang != "und"
             && article.lang_confidence >= SKIP_LANG_CONFIDENCE

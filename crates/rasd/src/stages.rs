@@ -52,11 +52,11 @@ impl StageCore for TagStage {
     }
     fn process(&self, _subject: &str, payload: &[u8]) -> Result<Vec<Output>, StageError> {
         let clean: CleanArticle = decode(payload, self.max_bytes)?;
-        let tagged = self.tagger.process(&clean);
+        let tagged = self.tagger.process_owned(clean);
         Ok(vec![Output::json(
             self.subjects.articles_tagged(),
             StageName::Tag,
-            &clean.id,
+            &tagged.article.id,
             &tagged,
         )?])
     }
