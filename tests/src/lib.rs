@@ -104,6 +104,11 @@ pub struct NatsServer {
 
 impl NatsServer {
     /// Start a server on a free port with a fresh store directory.
+    /// The server's process id (0 while it is stopped).
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().map(|c| c.id()).unwrap_or(0)
+    }
+
     pub fn start() -> anyhow::Result<NatsServer> {
         let bin = nats_server_bin()?;
         let mut s = NatsServer {
@@ -649,6 +654,19 @@ pub fn metric_value(text: &str, series: &str) -> f64 {
         .filter(|rest| rest.starts_with([' ', '\t']))
         .filter_map(|rest| rest.split_whitespace().next()?.parse::<f64>().ok())
         .sum()
+}
+
+/// CPU time (user + system) a process has used so far, from
+/// `/proc/<pid>/stat`; `None` where there is no procfs. Benchmarks use it to
+/// say which process spent the CPU (the machine is too small and noisy for
+/// wall time alone to explain a ratio).
+pub fn process_cpu(pid: u32) -> Option<Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: u64 = f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?;
+    // USER_HZ is 100 on every Linux configuration Rust supports.
+    Some(Duration::from_millis(ticks * 10))
 }
 
 #[cfg(test)]

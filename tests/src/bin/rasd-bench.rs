@@ -49,6 +49,39 @@ struct Throughput {
     articles: usize,
     seconds: f64,
     per_second: f64,
+    /// CPU microseconds per article spent by each process during the run.
+    cpu_us_per_article: CpuSplit,
+}
+
+#[derive(Debug, Default, serde::Serialize)]
+struct CpuSplit {
+    /// The `rasd run` process (zero for the baseline: no stages).
+    stages: f64,
+    nats_server: f64,
+    /// This process: publisher, subscriber and, for the baseline, the relays.
+    bench: f64,
+}
+
+impl std::fmt::Display for CpuSplit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "CPU per article: stages {:.0} µs, nats-server {:.0} µs, bench process {:.0} µs",
+            self.stages, self.nats_server, self.bench
+        )
+    }
+}
+
+/// CPU used so far by the stages, the server and this process.
+fn cpu_now(stages: u32, server: u32) -> [Duration; 3] {
+    let get = |pid: u32| {
+        if pid == 0 {
+            Duration::ZERO
+        } else {
+            process_cpu(pid).unwrap_or_default()
+        }
+    };
+    [get(stages), get(server), get(std::process::id())]
 }
 
 #[derive(Debug, serde::Serialize)]
@@ -80,13 +113,13 @@ async fn main() -> anyhow::Result<()> {
 
     let pipe_tp = pipeline_throughput(&args, &articles).await?;
     println!(
-        "pipeline  raw→tagged: {:>8.0} articles/s ({} in {:.2}s)",
-        pipe_tp.per_second, pipe_tp.articles, pipe_tp.seconds
+        "pipeline  raw→tagged: {:>8.0} articles/s ({} in {:.2}s); {}",
+        pipe_tp.per_second, pipe_tp.articles, pipe_tp.seconds, pipe_tp.cpu_us_per_article
     );
     let base_tp = baseline_throughput(&args, &articles).await?;
     println!(
-        "baseline  raw→tagged: {:>8.0} articles/s ({} in {:.2}s)",
-        base_tp.per_second, base_tp.articles, base_tp.seconds
+        "baseline  raw→tagged: {:>8.0} articles/s ({} in {:.2}s); {}",
+        base_tp.per_second, base_tp.articles, base_tp.seconds, base_tp.cpu_us_per_article
     );
     let ratio = pipe_tp.per_second / base_tp.per_second;
     println!("ratio pipeline/baseline: {:.2} (target ≥ 0.50)", ratio);
@@ -218,7 +251,9 @@ async fn run_throughput(
     js: &jetstream::Context,
     client: &async_nats::Client,
     articles: &[serde_json::Value],
+    pids: (u32, u32),
 ) -> anyhow::Result<Throughput> {
+    let cpu_before = cpu_now(pids.0, pids.1);
     let mut sub = client.subscribe("rasd.articles.tagged").await?;
     client.flush().await?;
     let n = articles.len();
@@ -243,11 +278,18 @@ async fn run_throughput(
         seen.insert(id);
     }
     let seconds = start.elapsed().as_secs_f64();
+    let cpu_after = cpu_now(pids.0, pids.1);
     publisher.await??;
+    let per = |i: usize| (cpu_after[i] - cpu_before[i]).as_secs_f64() * 1e6 / n as f64;
     Ok(Throughput {
         articles: n,
         seconds,
         per_second: n as f64 / seconds,
+        cpu_us_per_article: CpuSplit {
+            stages: per(0),
+            nats_server: per(1),
+            bench: per(2),
+        },
     })
 }
 
@@ -320,8 +362,8 @@ async fn pipeline_throughput(
     args: &Args,
     articles: &[serde_json::Value],
 ) -> anyhow::Result<Throughput> {
-    let (_server, mut stages, js, client) = start_pipeline(args).await?;
-    let r = run_throughput(&js, &client, articles).await;
+    let (server, mut stages, js, client) = start_pipeline(args).await?;
+    let r = run_throughput(&js, &client, articles, (stages.pid(), server.pid())).await;
     stages.terminate(Duration::from_secs(15));
     r
 }
@@ -330,8 +372,8 @@ async fn baseline_throughput(
     args: &Args,
     articles: &[serde_json::Value],
 ) -> anyhow::Result<Throughput> {
-    let (_server, js, client) = start_baseline(args).await?;
-    run_throughput(&js, &client, articles).await
+    let (server, js, client) = start_baseline(args).await?;
+    run_throughput(&js, &client, articles, (0, server.pid())).await
 }
 
 async fn pipeline_latency(args: &Args, articles: &[serde_json::Value]) -> anyhow::Result<Latency> {
