@@ -15,13 +15,13 @@ fn is_letter(c: char) -> bool {
 /// `#دير_الزور` → `دير الزور`; `#قوات_حفظ _النظام` → `قوات حفظ النظام`
 /// (kind `close_space` when a stray space beside an underscore was closed).
 pub fn hashtags(text: &str, rules: &Rules, fixes: &mut Vec<Fix>) -> String {
-    if !text.contains('#') {
+    if memchr::memchr(b'#', text.as_bytes()).is_none() {
         return text.to_string();
     }
     let mut out = String::with_capacity(text.len());
     let mut last = 0;
-    for m in rules.hashtag.find_iter(text) {
-        let tag = m.as_str();
+    for (start, end) in rules.hashtag_ranges(text) {
+        let tag = &text[start..end];
         let body = tag.trim_start_matches('#').trim_end_matches('_');
         let mut words = Vec::new();
         let mut stray_space = false;
@@ -35,9 +35,9 @@ pub fn hashtags(text: &str, rules: &Rules, fixes: &mut Vec<Fix>) -> String {
             }
         }
         let to = words.join(" ");
-        out.push_str(&text[last..m.start()]);
+        out.push_str(&text[last..start]);
         out.push_str(&to);
-        last = m.end();
+        last = end;
         fixes.push(Fix {
             kind: if stray_space {
                 "close_space"

@@ -27,12 +27,31 @@ pub fn key(text: &str) -> String {
 /// `char::is_alphanumeric` with the answer for ASCII and the common Arabic
 /// letters and digits decided without Unicode table lookups (those
 /// dominate the per-word cost of Arabic text otherwise).
+/// The Arabic block (U+0600..=U+06FF) and General Punctuation
+/// (U+2000..=U+206F, none of it alphanumeric) are decided here too: Arabic
+/// punctuation (، ؛ ؟), dashes and quotes sit between most words of a news
+/// text, and the table lookup for each costs hundreds of instructions.
 #[inline]
 pub fn is_alphanumeric(c: char) -> bool {
     match c as u32 {
         0x30..=0x39 | 0x41..=0x5A | 0x61..=0x7A => true,
         0..=0x7F => false,
         0x0621..=0x063A | 0x0641..=0x064A | 0x0660..=0x0669 => true,
+        // The rest of the Arabic block: letters, digits and the marks that
+        // Unicode counts as alphabetic, except these (checked against std
+        // for every char by a test).
+        u @ 0x0600..=0x06FF => !matches!(
+            u,
+            0x0600..=0x060F
+                | 0x061B..=0x061F
+                | 0x0658
+                | 0x066A..=0x066D
+                | 0x06D4
+                | 0x06DD..=0x06E0
+                | 0x06E9..=0x06EC
+                | 0x06FD..=0x06FE
+        ),
+        0x2000..=0x206F => false,
         _ => c.is_alphanumeric(),
     }
 }
@@ -46,52 +65,65 @@ fn word_count(line_key: &str) -> usize {
 pub fn key_of_normalized(norm: &str) -> String {
     // Byte-wise: ASCII and the Arabic letter block (U+0621..=U+064A, two
     // bytes `D8 A1..=BF` or `D9 80..=8A`) are decided without decoding;
-    // other characters go through the general rule.
+    // other characters go through the general rule. Most of a line is
+    // copied unchanged (lower-case letters, digits, Arabic letters and a
+    // single space after each word): such runs are copied whole, and only
+    // the characters between them are handled one by one.
     let bytes = norm.as_bytes();
     let mut out = String::with_capacity(norm.len());
+    // Whether the output ends with a separator (or is empty).
     let mut space = true;
+    // Start of the run of input not yet copied to `out`.
+    let mut run = 0;
     let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
-        if b < 0x80 {
-            match b {
-                b'0'..=b'9' | b'a'..=b'z' => {
-                    out.push(b as char);
+        // Tested in order of frequency: Arabic letters, spaces, ASCII.
+        if b == 0xD8 || b == 0xD9 {
+            if let Some(&c) = bytes.get(i + 1) {
+                if (b == 0xD8 && c >= 0xA1) || (b == 0xD9 && c <= 0x8A) {
                     space = false;
+                    i += 2;
+                    continue;
                 }
-                b'A'..=b'Z' => {
-                    out.push(b.to_ascii_lowercase() as char);
-                    space = false;
-                }
-                _ if !space => {
-                    out.push(' ');
-                    space = true;
-                }
-                _ => {}
             }
+        } else if b == b' ' {
+            if !space {
+                space = true;
+                i += 1;
+                continue;
+            }
+        } else if b.is_ascii_lowercase() || b.is_ascii_digit() {
+            space = false;
             i += 1;
             continue;
         }
-        if i + 1 < bytes.len()
-            && ((b == 0xD8 && bytes[i + 1] >= 0xA1) || (b == 0xD9 && bytes[i + 1] <= 0x8A))
-        {
-            out.push_str(&norm[i..i + 2]);
-            space = false;
-            i += 2;
-            continue;
+        out.push_str(&norm[run..i]);
+        if b < 0x80 {
+            if b.is_ascii_uppercase() {
+                out.push(b.to_ascii_lowercase() as char);
+                space = false;
+            } else if !space {
+                out.push(' ');
+                space = true;
+            }
+            i += 1;
+        } else {
+            let Some(c) = norm[i..].chars().next() else {
+                break;
+            };
+            if is_alphanumeric(c) {
+                out.extend(c.to_lowercase());
+                space = false;
+            } else if !space {
+                out.push(' ');
+                space = true;
+            }
+            i += c.len_utf8();
         }
-        let Some(c) = norm[i..].chars().next() else {
-            break;
-        };
-        if is_alphanumeric(c) {
-            out.extend(c.to_lowercase());
-            space = false;
-        } else if !space {
-            out.push(' ');
-            space = true;
-        }
-        i += c.len_utf8();
+        run = i;
     }
+    out.push_str(&norm[run..]);
     if out.ends_with(' ') {
         out.pop();
     }
@@ -189,11 +221,21 @@ pub struct Rules {
     pub fused: AhoCorasick,
     pub fused_to: Vec<String>,
     pub hashtag: Regex,
+    /// [`Rules::hashtag`] anchored at the start of the haystack (`^`), run
+    /// at each `#`: an anchored search needs no reverse scan to find where
+    /// the match starts, and that scan through Unicode letter classes is
+    /// most of the cost of the unanchored one.
+    hashtag_at: Regex,
     prose_words: HashSet<String>,
     mention_before: Vec<String>,
-    /// First characters of `mention_before` words (most words start with
-    /// none of them, and are skipped at once).
-    mention_first_chars: Vec<char>,
+    /// For each first character of a `mention_before` word, the indices of
+    /// the words that can match at a word starting with it, in data order.
+    mention_by_first: Vec<(char, Vec<usize>)>,
+    /// Whether a `mention_before` word can begin with a pair of bytes (bit
+    /// `256 * first + second`; a one-byte word sets every second byte, and
+    /// `0` stands for the end of the text): most words of a line are passed
+    /// over on their first two bytes.
+    mention_first_pair: Box<[u64; 1024]>,
 }
 
 impl Rules {
@@ -272,6 +314,12 @@ impl Rules {
             .build(&names)
             .map_err(|e| e.to_string())?;
 
+        let mention_before: Vec<String> = of
+            .mention_before
+            .iter()
+            .map(|w| rasd_text::normalize_match(w))
+            .collect();
+
         let ff: FusedFile = toml::from_str(fused).map_err(|e| format!("fused: {e}"))?;
         let mut pairs: Vec<(String, String)> = ff.split.into_iter().collect();
         pairs.sort();
@@ -280,9 +328,10 @@ impl Rules {
             .build(pairs.iter().map(|(f, _)| f))
             .map_err(|e| e.to_string())?;
         let fused_to = pairs.into_iter().map(|(_, t)| t).collect();
-        let hashtag =
-            Regex::new(r"#+[\p{L}\p{N}][\p{L}\p{M}\p{N}]*(?:(?:_+ *| +_+ *)[\p{L}\p{M}\p{N}]+)*_*")
-                .map_err(|e| e.to_string())?;
+        const HASHTAG: &str =
+            r"#+[\p{L}\p{N}][\p{L}\p{M}\p{N}]*(?:(?:_+ *| +_+ *)[\p{L}\p{M}\p{N}]+)*_*";
+        let hashtag = Regex::new(HASHTAG).map_err(|e| e.to_string())?;
+        let hashtag_at = Regex::new(&format!("^(?:{HASHTAG})")).map_err(|e| e.to_string())?;
         let contains_phrases = AhoCorasick::builder()
             .match_kind(MatchKind::Standard)
             .kind(Some(AhoCorasickKind::DFA))
@@ -310,21 +359,40 @@ impl Rules {
             fused,
             fused_to,
             hashtag,
-            mention_first_chars: {
-                let mut v: Vec<char> = of
-                    .mention_before
+            hashtag_at,
+            mention_by_first: {
+                let mut firsts: Vec<char> = mention_before
                     .iter()
-                    .filter_map(|w| rasd_text::normalize_match(w).chars().next())
+                    .filter_map(|w| w.chars().next())
                     .collect();
-                v.sort_unstable();
-                v.dedup();
-                v
+                firsts.sort_unstable();
+                firsts.dedup();
+                firsts
+                    .into_iter()
+                    .map(|c| {
+                        let words = (0..mention_before.len())
+                            .filter(|&k| {
+                                let w = &mention_before[k];
+                                w.is_empty() || w.starts_with(c)
+                            })
+                            .collect();
+                        (c, words)
+                    })
+                    .collect()
             },
-            mention_before: of
-                .mention_before
-                .iter()
-                .map(|w| rasd_text::normalize_match(w))
-                .collect(),
+            mention_first_pair: {
+                let mut t = Box::new([0u64; 1024]);
+                let mut set = |pair: usize| t[pair / 64] |= 1 << (pair % 64);
+                for w in &mention_before {
+                    match *w.as_bytes() {
+                        [] => (0..1 << 16).for_each(&mut set),
+                        [a] => (0..256).for_each(|b| set(256 * a as usize + b)),
+                        [a, b, ..] => set(256 * a as usize + b as usize),
+                    }
+                }
+                t
+            },
+            mention_before,
             prose_words: bp.structure.prose_words.iter().map(|w| key(w)).collect(),
         })
     }
@@ -384,6 +452,31 @@ impl Rules {
             .map(|(kind, _)| kind.as_str())
     }
 
+    /// The hashtags of a text as byte ranges: the matches of
+    /// [`Rules::hashtag`]'s `find_iter`, found by an anchored search at each
+    /// `#` (every match starts with one, and the pattern looks at nothing
+    /// before its start).
+    pub fn hashtag_ranges<'t>(
+        &'t self,
+        text: &'t str,
+    ) -> impl Iterator<Item = (usize, usize)> + 't {
+        let mut at = 0;
+        std::iter::from_fn(move || {
+            while let Some(off) = memchr::memchr(b'#', &text.as_bytes()[at..]) {
+                let start = at + off;
+                match self.hashtag_at.find(&text[start..]) {
+                    Some(m) => {
+                        let end = start + m.end();
+                        at = end;
+                        return Some((start, end));
+                    }
+                    None => at = start + 1,
+                }
+            }
+            None
+        })
+    }
+
     /// The outlet when the whole line is a byline (`SY24 -خاص`).
     pub fn byline_line(&self, line_key: &str) -> Option<&str> {
         self.byline_lines.get(line_key).map(String::as_str)
@@ -440,59 +533,90 @@ impl Rules {
         // `(` and after a word of `mention_before`; an anchored search there
         // is far cheaper than scanning every line for ~600 names.
         // Only `(` and word starts (0, or after a space) matter: jump
-        // between them with memchr. Starts are recorded in text order, a
-        // `(` before a word start at the same position.
+        // between them with memchr. Starts are tried in text order, a `(`
+        // before a word start at the same position, and the first that
+        // yields a mention wins.
         let bytes = norm_lower.as_bytes();
-        let mut starts: Vec<usize> = Vec::new();
         let mut paren_done = usize::MAX;
-        let at_word_start = |p: usize, starts: &mut Vec<usize>, paren_done: &mut usize| {
-            if bytes.get(p) == Some(&b'(') && *paren_done != p {
-                starts.push(p + 1);
-                *paren_done = p;
-            }
-            let Some(c) = norm_lower[p..].chars().next() else {
-                return;
-            };
-            if !self.mention_first_chars.contains(&c) {
-                return;
-            }
-            for w in &self.mention_before {
-                if norm_lower[p..].starts_with(w.as_str()) {
-                    starts.push(p + w.len());
-                }
-            }
-        };
-        at_word_start(0, &mut starts, &mut paren_done);
+        if let Some(name) = self.mention_at_word_start(norm_lower, 0, &mut paren_done) {
+            return Some(name);
+        }
         for q in memchr::memchr2_iter(b'(', b' ', bytes) {
             if bytes[q] == b' ' {
-                at_word_start(q + 1, &mut starts, &mut paren_done);
+                if let Some(name) = self.mention_at_word_start(norm_lower, q + 1, &mut paren_done) {
+                    return Some(name);
+                }
             } else if paren_done != q {
-                starts.push(q + 1);
                 paren_done = q;
+                if let Some(name) = self.mention_at(norm_lower, q + 1) {
+                    return Some(name);
+                }
             }
         }
-        for start in starts {
-            let start = norm_lower.len() - norm_lower[start..].trim_start().len();
-            let input = Input::new(norm_lower)
-                .range(start..)
-                .anchored(Anchored::Yes);
-            let Some(m) = self.outlet_names.find(input) else {
-                continue;
-            };
-            let before = norm_lower[..m.start()].trim_end();
-            let after = &norm_lower[m.end()..];
-            let name = &self.outlet_of_name[m.pattern().as_usize()];
-            if before.ends_with('(') && after.starts_with(')') {
+        None
+    }
+
+    /// The mention starting at a word start `p`: after a `(` there, then
+    /// after each `mention_before` word there, in data order.
+    #[inline(always)]
+    fn mention_at_word_start(
+        &self,
+        norm_lower: &str,
+        p: usize,
+        paren_done: &mut usize,
+    ) -> Option<&str> {
+        let bytes = norm_lower.as_bytes();
+        let first = *bytes.get(p)?;
+        if first == b'(' && *paren_done != p {
+            *paren_done = p;
+            if let Some(name) = self.mention_at(norm_lower, p + 1) {
                 return Some(name);
             }
-            let word_before = |w: &str| {
-                before
-                    .strip_suffix(w)
-                    .is_some_and(|rest| rest.is_empty() || rest.ends_with(' '))
-            };
-            if self.mention_before.iter().any(|w| word_before(w)) {
-                return Some(name);
+        }
+        let pair = 256 * first as usize + bytes.get(p + 1).map_or(0, |&b| b as usize);
+        if self.mention_first_pair[pair / 64] & (1 << (pair % 64)) == 0 {
+            return None;
+        }
+        let c = norm_lower[p..].chars().next()?;
+        let (_, words) = self.mention_by_first.iter().find(|(f, _)| *f == c)?;
+        let rest = &bytes[p..];
+        for &k in words {
+            let w = self.mention_before[k].as_bytes();
+            // The last byte first: the words of a group share their first
+            // letter, and most end in a letter the text does not have there.
+            if rest.len() >= w.len()
+                && w.last().is_none_or(|&l| rest[w.len() - 1] == l)
+                && rest[..w.len()] == *w
+            {
+                if let Some(name) = self.mention_at(norm_lower, p + w.len()) {
+                    return Some(name);
+                }
             }
+        }
+        None
+    }
+
+    /// The outlet whose name begins at `start` (after spaces), when the
+    /// name stands in brackets or after a word of `mention_before`.
+    fn mention_at(&self, norm_lower: &str, start: usize) -> Option<&str> {
+        let start = norm_lower.len() - norm_lower[start..].trim_start().len();
+        let input = Input::new(norm_lower)
+            .range(start..)
+            .anchored(Anchored::Yes);
+        let m = self.outlet_names.find(input)?;
+        let before = norm_lower[..m.start()].trim_end();
+        let after = &norm_lower[m.end()..];
+        let name = &self.outlet_of_name[m.pattern().as_usize()];
+        if before.ends_with('(') && after.starts_with(')') {
+            return Some(name);
+        }
+        let word_before = |w: &str| {
+            before
+                .strip_suffix(w)
+                .is_some_and(|rest| rest.is_empty() || rest.ends_with(' '))
+        };
+        if self.mention_before.iter().any(|w| word_before(w)) {
+            return Some(name);
         }
         None
     }
@@ -526,6 +650,105 @@ mod tests {
             out.pop();
         }
         out
+    }
+
+    proptest::proptest! {
+        /// Words, spaces, punctuation, upper case, letters that lower-case
+        /// to several characters, marks and emoji, mixed: the run-copying
+        /// key agrees with the char rule.
+        #[test]
+        fn run_copying_key_agrees_with_the_char_rule(
+            pieces in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "قتل", "ال", "ي", "ة", "ـ", "\u{064B}", "٣", "ﻻ", "abc", "Z", "DEIR", "x9",
+                    " ", "  ", "\t", "\n", ".", "،", ":", "-", "(", ")", "\"", "_", "#",
+                    "É", "İ", "ß", "ǅ", "Σ", "😀", "\u{200F}", "\u{A0}", "١٢",
+                ]),
+                0..30,
+            )
+        ) {
+            let s: String = pieces.concat();
+            proptest::prop_assert_eq!(key_of_normalized(&s), key_reference(&s));
+        }
+    }
+
+    proptest::proptest! {
+        /// Hashes, underscores, spaces, letters, marks, digits and
+        /// punctuation, mixed: the anchored search at each `#` finds the
+        /// matches of the unanchored `find_iter`.
+        #[test]
+        fn hashtag_ranges_agree_with_find_iter(
+            pieces in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "#", "##", "_", "__", " ", "  ", "دير", "ال", "زور", "\u{064E}", "ـ", "٣",
+                    "3", "a", "É", "،", ".", "-", "\n", "😀", "\u{200C}", "\u{0301}",
+                ]),
+                0..40,
+            )
+        ) {
+            static RULES: std::sync::OnceLock<Rules> = std::sync::OnceLock::new();
+            let r = RULES.get_or_init(Rules::builtin);
+            let s: String = pieces.concat();
+            let expected: Vec<(usize, usize)> =
+                r.hashtag.find_iter(&s).map(|m| (m.start(), m.end())).collect();
+            proptest::prop_assert_eq!(r.hashtag_ranges(&s).collect::<Vec<_>>(), expected);
+        }
+    }
+
+    /// `outlet_mention` as first written: every start collected first
+    /// (scanning all `mention_before` words at each word), then tried.
+    fn outlet_mention_reference<'r>(r: &'r Rules, norm_lower: &str) -> Option<&'r str> {
+        let bytes = norm_lower.as_bytes();
+        let mut starts: Vec<usize> = Vec::new();
+        let mut paren_done = usize::MAX;
+        let at_word_start = |p: usize, starts: &mut Vec<usize>, paren_done: &mut usize| {
+            if bytes.get(p) == Some(&b'(') && *paren_done != p {
+                starts.push(p + 1);
+                *paren_done = p;
+            }
+            if p >= norm_lower.len() {
+                return;
+            }
+            for w in &r.mention_before {
+                if norm_lower[p..].starts_with(w.as_str()) {
+                    starts.push(p + w.len());
+                }
+            }
+        };
+        at_word_start(0, &mut starts, &mut paren_done);
+        for q in memchr::memchr2_iter(b'(', b' ', bytes) {
+            if bytes[q] == b' ' {
+                at_word_start(q + 1, &mut starts, &mut paren_done);
+            } else if paren_done != q {
+                starts.push(q + 1);
+                paren_done = q;
+            }
+        }
+        starts.into_iter().find_map(|s| r.mention_at(norm_lower, s))
+    }
+
+    proptest::proptest! {
+        /// Outlet names, words that announce them, brackets, spaces and
+        /// ordinary words, mixed: the mention found is the reference's.
+        #[test]
+        fn outlet_mention_agrees_with_the_reference(
+            pieces in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "الحل نت", "حلب اليوم", "sy24", "زيتون", "the new arab", "العربي الجديد",
+                    "مراسل", "مراسلو", "ل", "لموقع", "ل موقع", "لقناه", "لل", "م", "مع",
+                    "(", ")", " ", " ", " ", "  ", "قتل", "في", "ريف", "لحلب", ":", "،",
+                ]),
+                0..24,
+            )
+        ) {
+            static RULES: std::sync::OnceLock<Rules> = std::sync::OnceLock::new();
+            let r = RULES.get_or_init(Rules::builtin);
+            let line = rasd_text::normalize_match(&pieces.concat()).to_ascii_lowercase();
+            proptest::prop_assert_eq!(
+                r.outlet_mention(&line),
+                outlet_mention_reference(r, &line)
+            );
+        }
     }
 
     #[test]
