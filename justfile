@@ -101,7 +101,7 @@ bench: tools
     cargo build --release -p rasd -p rasd-integration-tests
     NATS_SERVER_BIN=$("{{just_executable()}}" --justfile "{{justfile()}}" nats-server-path) \
         "${CARGO_TARGET_DIR:-target}/release/rasd-bench" --rasd "${CARGO_TARGET_DIR:-target}/release/rasd"
-    for c in rasd-clean rasd-tag; do
+    for c in rasd-clean rasd-tag rasd; do
         if compgen -G "crates/$c/benches/*.rs" >/dev/null; then cargo bench -p "$c"; fi
     done
 
