@@ -69,15 +69,53 @@ fn scopeguard<F: FnMut()>(f: F) -> Guard<F> {
     Guard(f)
 }
 
+/// A JetStream context on `server` with the pipeline's streams.
+async fn streams(server: &NatsServer) -> anyhow::Result<(jetstream::Context, Subjects)> {
+    let js = jetstream::new(server.connect().await?);
+    let subjects = Subjects::default();
+    rasd_bus::provision::ensure_streams(&js, &subjects, &StreamArgs::default()).await?;
+    Ok((js, subjects))
+}
+
+/// Run a [`MoodyCore`] over `core` as the clean stage until `token` is
+/// cancelled.
+fn spawn_runner(
+    core: &Arc<Moody>,
+    js: &jetstream::Context,
+    subjects: &Subjects,
+    args: ConsumerArgs,
+    metrics: Arc<StageMetrics>,
+    token: &CancellationToken,
+) -> tokio::task::JoinHandle<anyhow::Result<rasd_bus::runner::RunSummary>> {
+    let runner = StageRunner::new(
+        MoodyCore(core.clone()),
+        js.clone(),
+        subjects.clone(),
+        args,
+        metrics,
+    );
+    tokio::spawn(runner.run(token.clone()))
+}
+
+/// Every input of the clean consumer was acked (or TERMed): nothing in
+/// flight, nothing pending.
+async fn assert_clean_consumer_settled(js: &jetstream::Context) -> anyhow::Result<()> {
+    let info = js
+        .get_stream("RASD_ARTICLES")
+        .await?
+        .consumer_info("clean")
+        .await?;
+    assert_eq!(info.num_ack_pending, 0, "everything in flight was acked");
+    assert_eq!(info.num_pending, 0);
+    Ok(())
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_runner_keeps_slow_work_alive_survives_panics_and_gives_up_on_transient_failures(
 ) -> anyhow::Result<()> {
     let _g = serial().await;
     let server = NatsServer::start()?;
-    let client = server.connect().await?;
-    let js = jetstream::new(client.clone());
-    let subjects = Subjects::default();
-    rasd_bus::provision::ensure_streams(&js, &subjects, &StreamArgs::default()).await?;
+    let (js, subjects) = streams(&server).await?;
 
     let core = Arc::new(Moody::default());
     let args = ConsumerArgs {
@@ -89,14 +127,7 @@ async fn the_runner_keeps_slow_work_alive_survives_panics_and_gives_up_on_transi
     };
     let metrics = Arc::new(StageMetrics::new());
     let token = CancellationToken::new();
-    let runner = StageRunner::new(
-        MoodyCore(core.clone()),
-        js.clone(),
-        subjects.clone(),
-        args,
-        metrics.clone(),
-    );
-    let handle = tokio::spawn(runner.run(token.clone()));
+    let handle = spawn_runner(&core, &js, &subjects, args, metrics.clone(), &token);
 
     for p in ["slow:s1", "panic:p1", "flaky:f1", "ok:a1", "ok:a2"] {
         js.publish("rasd.articles.raw", p.as_bytes().to_vec().into())
@@ -176,13 +207,7 @@ async fn the_runner_keeps_slow_work_alive_survives_panics_and_gives_up_on_transi
         Some(&1),
         "in-flight work finished before the runner returned"
     );
-    let info = js
-        .get_stream("RASD_ARTICLES")
-        .await?
-        .consumer_info("clean")
-        .await?;
-    assert_eq!(info.num_ack_pending, 0, "everything in flight was acked");
-    assert_eq!(info.num_pending, 0);
+    assert_clean_consumer_settled(&js).await?;
     let text = metrics.encode();
     assert_eq!(
         metric_value(&text, r#"rasd_messages_failed_total{stage="clean"}"#),
@@ -202,10 +227,7 @@ async fn the_runner_keeps_slow_work_alive_survives_panics_and_gives_up_on_transi
 async fn an_input_whose_deliveries_all_timed_out_is_dead_lettered_not_lost() -> anyhow::Result<()> {
     let _g = serial().await;
     let server = NatsServer::start()?;
-    let client = server.connect().await?;
-    let js = jetstream::new(client.clone());
-    let subjects = Subjects::default();
-    rasd_bus::provision::ensure_streams(&js, &subjects, &StreamArgs::default()).await?;
+    let (js, subjects) = streams(&server).await?;
     let args = ConsumerArgs {
         concurrency: 1,
         ack_wait: Duration::from_secs(1),
@@ -255,14 +277,14 @@ async fn an_input_whose_deliveries_all_timed_out_is_dead_lettered_not_lost() -> 
 
     let core = Arc::new(Moody::default());
     let token = CancellationToken::new();
-    let runner = StageRunner::new(
-        MoodyCore(core.clone()),
-        js.clone(),
-        subjects.clone(),
+    let handle = spawn_runner(
+        &core,
+        &js,
+        &subjects,
         args,
         Arc::new(StageMetrics::new()),
+        &token,
     );
-    let handle = tokio::spawn(runner.run(token.clone()));
     let letters = collect_json(
         &js,
         "RASD_DLQ",
@@ -296,10 +318,7 @@ async fn an_input_whose_deliveries_all_timed_out_is_dead_lettered_not_lost() -> 
 async fn a_chunk_of_inputs_gives_each_input_its_own_outcome() -> anyhow::Result<()> {
     let _g = serial().await;
     let server = NatsServer::start()?;
-    let client = server.connect().await?;
-    let js = jetstream::new(client.clone());
-    let subjects = Subjects::default();
-    rasd_bus::provision::ensure_streams(&js, &subjects, &StreamArgs::default()).await?;
+    let (js, subjects) = streams(&server).await?;
     // Everything is in the stream before the runner pulls, so its first
     // batch is full and is taken in chunks.
     let inputs = [
@@ -317,14 +336,14 @@ async fn a_chunk_of_inputs_gives_each_input_its_own_outcome() -> anyhow::Result<
         ..Default::default()
     };
     let token = CancellationToken::new();
-    let runner = StageRunner::new(
-        MoodyCore(core.clone()),
-        js.clone(),
-        subjects.clone(),
+    let handle = spawn_runner(
+        &core,
+        &js,
+        &subjects,
         args,
         Arc::new(StageMetrics::new()),
+        &token,
     );
-    let handle = tokio::spawn(runner.run(token.clone()));
 
     let outputs = collect_json(
         &js,
@@ -362,12 +381,6 @@ async fn a_chunk_of_inputs_gives_each_input_its_own_outcome() -> anyhow::Result<
         calls.values().all(|&n| n == 1),
         "nothing ran twice: {calls:?}"
     );
-    let info = js
-        .get_stream("RASD_ARTICLES")
-        .await?
-        .consumer_info("clean")
-        .await?;
-    assert_eq!(info.num_ack_pending, 0);
-    assert_eq!(info.num_pending, 0);
+    assert_clean_consumer_settled(&js).await?;
     Ok(())
 }
