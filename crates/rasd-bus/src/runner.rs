@@ -264,39 +264,39 @@ impl<C: StageCore> StageRunner<C> {
                         }
                         m = batch.next() => m,
                     };
-                    match next {
+                    // Take what else of this batch has already arrived, up
+                    // to a chunk: one handoff to the blocking pool per
+                    // chunk, not per message.
+                    let mut chunk = Vec::new();
+                    let mut tail = match next {
                         Some(Ok(msg)) => {
-                            pause = Duration::from_millis(200);
-                            // Take what else of this batch has already
-                            // arrived, up to a chunk: one handoff to the
-                            // blocking pool per chunk, not per message.
-                            let mut chunk = vec![msg];
-                            let mut ended = false;
-                            while chunk.len() < chunk_size {
-                                match batch.next().now_or_never() {
-                                    Some(Some(Ok(m))) => chunk.push(m),
-                                    Some(Some(Err(e))) => {
-                                        tracing::warn!(%stage, error = %e, "pull error inside a batch");
-                                        break;
-                                    }
-                                    Some(None) => {
-                                        ended = true;
-                                        break;
-                                    }
-                                    None => break,
-                                }
-                            }
-                            received += chunk.len();
-                            let shared = shared.clone();
-                            tasks.spawn(async move {
-                                handle_chunk(shared, chunk).await;
-                                drop(permit);
-                            });
-                            if ended {
-                                break;
-                            }
+                            chunk.push(msg);
+                            BatchTail::More
                         }
-                        Some(Err(e)) => {
+                        Some(Err(e)) => BatchTail::Error(e),
+                        None => BatchTail::Ended,
+                    };
+                    while matches!(tail, BatchTail::More) && chunk.len() < chunk_size {
+                        match batch.next().now_or_never() {
+                            Some(Some(Ok(m))) => chunk.push(m),
+                            Some(Some(Err(e))) => tail = BatchTail::Error(e),
+                            Some(None) => tail = BatchTail::Ended,
+                            None => break,
+                        }
+                    }
+                    if !chunk.is_empty() {
+                        received += chunk.len();
+                        pause = Duration::from_millis(200);
+                        let shared = shared.clone();
+                        tasks.spawn(async move {
+                            handle_chunk(shared, chunk).await;
+                            drop(permit);
+                        });
+                    }
+                    match tail {
+                        BatchTail::More => {}
+                        BatchTail::Ended => break,
+                        BatchTail::Error(e) => {
                             tracing::warn!(%stage, error = %e, "pull error; re-checking the consumer");
                             if sleep_or_cancel(&shutdown, pause).await {
                                 break 'outer;
@@ -304,7 +304,6 @@ impl<C: StageCore> StageRunner<C> {
                             pause = (pause * 2).min(Duration::from_secs(5));
                             continue 'outer;
                         }
-                        None => break,
                     }
                 }
                 if received == 0 {
@@ -328,6 +327,16 @@ impl<C: StageCore> StageRunner<C> {
         tracing::info!(%stage, ?summary, "stopped");
         Ok(summary)
     }
+}
+
+/// What follows the messages taken from a pull batch so far.
+enum BatchTail<E> {
+    /// More may come.
+    More,
+    /// The batch is complete (or expired).
+    Ended,
+    /// The pull failed: the consumer is looked up again.
+    Error(E),
 }
 
 /// Sleep for `d`; true if the token was cancelled meanwhile.
