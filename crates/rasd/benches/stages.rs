@@ -14,7 +14,7 @@ use std::time::Instant;
 
 use rasd::stages::{CleanStage, TagStage};
 use rasd_bus::StageCore;
-use rasd_model::Subjects;
+use rasd_model::{RawArticle, Subjects};
 
 // The same allocator as the `rasd` binary.
 #[global_allocator]
@@ -22,29 +22,24 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const MAX_BYTES: usize = 1 << 20;
 
+/// The seeds, read as `rasd publish seeds/` reads them, replicated to `n`
+/// raw payloads with unique ids.
 fn raw_payloads(n: usize) -> Vec<Vec<u8>> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../seeds");
-    let mut paths: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "txt"))
-        .collect();
-    paths.sort();
-    let seeds: Vec<(String, String)> = paths
+    let files = rasd::input::expand(&[dir]).expect("seeds/");
+    let seeds: Vec<RawArticle> = files
         .iter()
-        .map(|p| {
-            let s = std::fs::read_to_string(p).unwrap();
-            let (title, text) = s.trim().split_once('\n').unwrap_or(("", &s));
-            (title.trim().to_string(), text.to_string())
-        })
+        .flat_map(|f| rasd::input::read(f).expect("a seed file"))
+        .map(|item| item.article.expect("seeds are valid articles"))
         .collect();
+    assert!(!seeds.is_empty(), "no seeds");
     (0..n)
         .map(|i| {
-            let (title, text) = &seeds[i % seeds.len()];
-            serde_json::to_vec(&serde_json::json!({
-                "id": format!("bench-{i}"), "title": title, "text": text, "source": "seeds",
-            }))
-            .unwrap()
+            let article = RawArticle {
+                id: Some(format!("bench-{i}")),
+                ..seeds[i % seeds.len()].clone()
+            };
+            serde_json::to_vec(&article).expect("serializable")
         })
         .collect()
 }
