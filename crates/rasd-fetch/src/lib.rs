@@ -194,6 +194,7 @@ mod tests {
 
     fn req(url: &str) -> FetchRequest {
         FetchRequest {
+            schema_version: None,
             id: None,
             url: url.into(),
             kind: None,

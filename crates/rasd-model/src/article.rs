@@ -62,9 +62,16 @@ impl InputError {
     }
 }
 
+/// A pipeline message that may carry `schema_version` (every message a
+/// stage decodes does).
+pub trait Versioned {
+    /// The writer's schema version, if the message has one.
+    fn schema_version(&self) -> Option<u64>;
+}
+
 /// Decode a JSON message of any pipeline type, with the size, UTF-8 and
 /// schema-version checks every stage applies before its own work.
-pub fn decode<T: serde::de::DeserializeOwned>(
+pub fn decode<T: serde::de::DeserializeOwned + Versioned>(
     payload: &[u8],
     max_bytes: usize,
 ) -> Result<T, InputError> {
@@ -74,33 +81,78 @@ pub fn decode<T: serde::de::DeserializeOwned>(
             limit: max_bytes,
         });
     }
-    let text = std::str::from_utf8(payload).map_err(|e| InputError::InvalidUtf8(e.to_string()))?;
-    // The version is checked first, on its own, so a message from a newer
-    // writer is reported as such rather than as whatever field it changed.
-    // The peek skips every other field without building it (no `Value`
-    // tree), then the message is parsed once, straight into `T`.
-    #[derive(serde::Deserialize)]
-    struct Peek {
-        #[serde(default)]
-        schema_version: Option<serde_json::Value>,
-    }
-    let peek: Peek =
-        serde_json::from_str(text).map_err(|e| InputError::MalformedJson(e.to_string()))?;
-    if let Some(v) = peek.schema_version.as_ref().and_then(|v| v.as_u64()) {
+    // SIMD validation: Arabic text is all multi-byte sequences, where the
+    // standard library's check costs several instructions per byte. Only a
+    // failure goes through `std` again, for its precise message.
+    let text = simdutf8::basic::from_utf8(payload).map_err(|_| {
+        let detail = std::str::from_utf8(payload).err().map(|e| e.to_string());
+        InputError::InvalidUtf8(detail.unwrap_or_default())
+    })?;
+    // The message is parsed once, straight into `T`. The version is checked
+    // before anything else is trusted: a message from a newer writer is
+    // reported as such, also when a field it changed is what failed the
+    // parse (then a peek that skips every other field finds the version).
+    let check = |v: u64| {
         if v > SCHEMA_VERSION as u64 || v == 0 {
-            return Err(InputError::UnknownSchemaVersion(
+            Err(InputError::UnknownSchemaVersion(
                 v.min(u32::MAX as u64) as u32
-            ));
+            ))
+        } else {
+            Ok(())
+        }
+    };
+    match serde_json::from_str::<T>(text) {
+        Ok(message) => {
+            if let Some(v) = message.schema_version() {
+                check(v)?;
+            }
+            Ok(message)
+        }
+        Err(e) => {
+            #[derive(serde::Deserialize)]
+            struct Peek {
+                #[serde(default)]
+                schema_version: Option<serde_json::Value>,
+            }
+            if let Ok(peek) = serde_json::from_str::<Peek>(text) {
+                if let Some(v) = peek.schema_version.as_ref().and_then(|v| v.as_u64()) {
+                    check(v)?;
+                }
+            }
+            Err(InputError::MalformedJson(e.to_string()))
         }
     }
-    serde_json::from_str(text).map_err(|e| InputError::MalformedJson(e.to_string()))
+}
+
+impl Versioned for RawArticle {
+    fn schema_version(&self) -> Option<u64> {
+        self.schema_version.map(u64::from)
+    }
+}
+
+impl Versioned for CleanArticle {
+    fn schema_version(&self) -> Option<u64> {
+        Some(self.schema_version.into())
+    }
+}
+
+impl Versioned for TaggedArticle {
+    fn schema_version(&self) -> Option<u64> {
+        Some(self.article.schema_version.into())
+    }
+}
+
+impl Versioned for FetchRequest {
+    fn schema_version(&self) -> Option<u64> {
+        self.schema_version.map(u64::from)
+    }
 }
 
 impl RawArticle {
     /// Parse and validate a raw article.
     pub fn from_json(payload: &[u8], max_bytes: usize) -> Result<RawArticle, InputError> {
         let a: RawArticle = decode(payload, max_bytes)?;
-        let blank = |s: &Option<String>| s.as_deref().map_or(true, |t| t.trim().is_empty());
+        let blank = |s: &Option<String>| s.as_deref().is_none_or(|t| t.trim().is_empty());
         if blank(&a.text) && blank(&a.html) {
             return Err(InputError::EmptyText);
         }
@@ -373,6 +425,8 @@ pub struct TaggedArticle {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FetchRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema_version: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     pub url: String,
     /// `article` (default) or `feed` (RSS/Atom: every item is fetched).
@@ -439,6 +493,60 @@ mod tests {
                 .unwrap_err()
                 .reason(),
             "malformed_json"
+        );
+    }
+
+    /// The version is judged whether the message parses (version read
+    /// from it) or not (version found by the peek), and only a number counts.
+    #[test]
+    fn schema_version_is_checked_on_both_decode_paths() {
+        let reason = |json: &str| match RawArticle::from_json(json.as_bytes(), 1000) {
+            Ok(_) => "ok",
+            Err(e) => e.reason(),
+        };
+        // Parses as a raw article: the version comes from the parsed value.
+        assert_eq!(
+            reason(r#"{"schema_version":2,"text":"x"}"#),
+            "unknown_schema_version"
+        );
+        assert_eq!(
+            reason(r#"{"schema_version":0,"text":"x"}"#),
+            "unknown_schema_version"
+        );
+        assert_eq!(reason(r#"{"schema_version":1,"text":"x"}"#), "ok");
+        // A field the newer writer changed fails the parse: the peek still
+        // reports the version, also one too large for `u32`.
+        assert_eq!(
+            reason(r#"{"schema_version":7,"text":["x"]}"#),
+            "unknown_schema_version"
+        );
+        assert_eq!(
+            RawArticle::from_json(br#"{"schema_version":99999999999,"text":"x"}"#, 1000)
+                .unwrap_err(),
+            InputError::UnknownSchemaVersion(u32::MAX)
+        );
+        // A version that is not a number is just malformed JSON.
+        assert_eq!(
+            reason(r#"{"schema_version":"2","text":"x"}"#),
+            "malformed_json"
+        );
+        // Messages without the field in their type are checked too.
+        let fetch =
+            |json: &str| decode::<FetchRequest>(json.as_bytes(), 1000).map_err(|e| e.reason());
+        assert_eq!(
+            fetch(r#"{"schema_version":3,"url":"http://a"}"#).unwrap_err(),
+            "unknown_schema_version"
+        );
+        assert!(fetch(r#"{"url":"http://a"}"#).is_ok());
+        // A clean article carries its version; a newer one is refused.
+        let mut clean = serde_json::to_value(CleanArticle::new("a", "t", "x")).unwrap();
+        assert!(decode::<CleanArticle>(clean.to_string().as_bytes(), 1000).is_ok());
+        clean["schema_version"] = 5.into();
+        assert_eq!(
+            decode::<CleanArticle>(clean.to_string().as_bytes(), 1000)
+                .unwrap_err()
+                .reason(),
+            "unknown_schema_version"
         );
     }
 

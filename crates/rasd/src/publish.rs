@@ -61,6 +61,7 @@ pub async fn run(nats: &NatsArgs, args: &PublishArgs) -> anyhow::Result<PublishR
 
     for url in &args.fetch {
         let req = FetchRequest {
+            schema_version: None,
             id: None,
             url: url.clone(),
             kind: None,
