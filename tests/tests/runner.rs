@@ -24,6 +24,8 @@ const PATIENCE: Duration = Duration::from_secs(30);
 #[derive(Default)]
 struct Moody {
     calls: Mutex<HashMap<String, usize>>,
+    /// When each call started, by payload.
+    started: Mutex<HashMap<String, Vec<std::time::Instant>>>,
     running: AtomicUsize,
 }
 
@@ -39,6 +41,12 @@ impl StageCore for MoodyCore {
         let text = String::from_utf8_lossy(payload).to_string();
         let me = &self.0;
         *me.calls.lock().unwrap().entry(text.clone()).or_default() += 1;
+        me.started
+            .lock()
+            .unwrap()
+            .entry(text.clone())
+            .or_default()
+            .push(std::time::Instant::now());
         me.running.fetch_add(1, Ordering::SeqCst);
         let _done = scopeguard(|| {
             me.running.fetch_sub(1, Ordering::SeqCst);
@@ -122,7 +130,7 @@ async fn the_runner_keeps_slow_work_alive_survives_panics_and_gives_up_on_transi
         concurrency: 2,
         ack_wait: Duration::from_secs(1),
         max_deliver: 3,
-        backoff: vec![Duration::from_millis(100)],
+        backoff: vec![Duration::from_millis(300), Duration::from_millis(700)],
         ..Default::default()
     };
     let metrics = Arc::new(StageMetrics::new());
@@ -179,6 +187,14 @@ async fn the_runner_keeps_slow_work_alive_survives_panics_and_gives_up_on_transi
         "transient failures are retried up to max_deliver"
     );
     assert_eq!(calls["panic:p1"], 1, "a rejected input is not retried");
+    // Each retry waits out its step of the backoff list (a NAK without a
+    // delay is redelivered within milliseconds).
+    let started = core.started.lock().unwrap()["flaky:f1"].clone();
+    let gaps: Vec<Duration> = started.windows(2).map(|w| w[1] - w[0]).collect();
+    assert!(
+        gaps[0] >= Duration::from_millis(300) && gaps[1] >= Duration::from_millis(700),
+        "retries came sooner than the backoff allows: {gaps:?}"
+    );
 
     // Graceful shutdown while a slow message is in flight: it finishes and is acked.
     js.publish("rasd.articles.raw", b"slow:s2".to_vec().into())
