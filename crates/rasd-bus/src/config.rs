@@ -170,6 +170,30 @@ impl Default for StreamArgs {
     }
 }
 
+impl StreamArgs {
+    /// Whether the de-duplication window outlasts every redelivery of an
+    /// input whose output was already published (see
+    /// [`ConsumerArgs::redelivery_horizon`]). A redelivery after the window
+    /// publishes its output a second time, so effectively-once output then
+    /// becomes at-least-once; the error says which setting to raise.
+    pub fn check_dedupe_covers(&self, consumer: &ConsumerArgs) -> Result<(), String> {
+        let horizon = consumer.redelivery_horizon();
+        if self.duplicate_window >= horizon {
+            return Ok(());
+        }
+        Err(format!(
+            "--duplicate-window {} is shorter than the {} over which an input can still be redelivered \
+             ({} deliveries at --ack-wait {} or the --backoff step, whichever is longer): \
+             a late redelivery would publish its output twice; raise --duplicate-window to at least {}",
+            humantime::format_duration(self.duplicate_window),
+            humantime::format_duration(horizon),
+            consumer.max_deliver,
+            humantime::format_duration(consumer.ack_wait),
+            humantime::format_duration(horizon),
+        ))
+    }
+}
+
 /// How a stage consumes: the consumer settings and the runner's limits.
 #[derive(Debug, Clone, Args)]
 pub struct ConsumerArgs {
@@ -226,6 +250,16 @@ impl ConsumerArgs {
         self.batch.unwrap_or(self.concurrency.max(1) * 4).max(1)
     }
 
+    /// How long after a delivery that published its output the same input
+    /// can still come back: each later delivery follows the previous one by
+    /// the ack wait (its ack was lost) or by the NAK backoff (a later
+    /// output failed to publish), whichever is longer.
+    pub fn redelivery_horizon(&self) -> Duration {
+        (1..self.max_deliver.max(1))
+            .map(|d| self.ack_wait.max(self.backoff_for(d)))
+            .sum()
+    }
+
     /// NAK delay after the `delivered`-th failed delivery (1-based).
     pub fn backoff_for(&self, delivered: i64) -> Duration {
         if self.backoff.is_empty() {
@@ -239,6 +273,38 @@ impl ConsumerArgs {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_default_duplicate_window_covers_the_default_redeliveries() {
+        let c = ConsumerArgs::default();
+        // 4 redeliveries, each at least the 30 s ack wait.
+        assert_eq!(c.redelivery_horizon(), Duration::from_secs(120));
+        assert_eq!(StreamArgs::default().check_dedupe_covers(&c), Ok(()));
+        let slow = ConsumerArgs {
+            ack_wait: Duration::from_secs(90),
+            ..Default::default()
+        };
+        let err = StreamArgs::default()
+            .check_dedupe_covers(&slow)
+            .unwrap_err();
+        assert!(
+            err.contains("raise --duplicate-window to at least 6m"),
+            "{err}"
+        );
+        // A backoff step longer than the ack wait counts instead.
+        let patient = ConsumerArgs {
+            max_deliver: 3,
+            ack_wait: Duration::from_secs(10),
+            backoff: vec![Duration::from_secs(5), Duration::from_secs(100)],
+            ..Default::default()
+        };
+        assert_eq!(patient.redelivery_horizon(), Duration::from_secs(110));
+        let single = ConsumerArgs {
+            max_deliver: 1,
+            ..Default::default()
+        };
+        assert_eq!(single.redelivery_horizon(), Duration::ZERO);
+    }
 
     #[test]
     fn backoff_walks_the_list_then_repeats_the_last() {

@@ -151,6 +151,9 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             let client = nats.connect("rasd-setup").await?;
             let js = serve::jetstream_context(client);
             let subjects = nats.subjects();
+            if let Err(e) = streams.check_dedupe_covers(&consumer) {
+                eprintln!("warning: {e}");
+            }
             rasd_bus::provision::ensure_streams(&js, &subjects, &streams).await?;
             for stage in StageName::ALL {
                 rasd_bus::provision::update_consumer(&js, &subjects, stage, &consumer).await?;

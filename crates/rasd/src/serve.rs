@@ -119,6 +119,9 @@ pub async fn run_stages(
     );
     let client = nats.connect(&name).await?;
     let js = jetstream_context(client.clone());
+    if let Err(e) = opts.streams.check_dedupe_covers(&opts.consumer) {
+        tracing::warn!("{e}");
+    }
     if !provision_streams(&js, nats, &opts.streams, &shutdown).await? {
         // A signal before anything started is a clean stop, not a failure.
         return Ok(());
