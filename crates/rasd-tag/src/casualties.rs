@@ -40,12 +40,13 @@
 //! which is merged only within that paragraph.
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use std::borrow::Cow;
 use std::sync::OnceLock;
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind};
 use rasd_model::{Casualty, CasualtyKind, Span};
 use rasd_text::{normalize, Normalized, NormalizerConfig};
 use serde::Deserialize;
+use smallvec::SmallVec;
 
 use crate::norm::MatchText;
 pub use crate::numbers::parse_number;
@@ -122,9 +123,90 @@ pub(crate) struct Lexicon {
     /// Folded forms of the count nouns (`قتلى`، `جريح`), for a cheap test
     /// of whether a stretch of text can hold a count-noun statement.
     count_noun_forms: HashSet<String>,
-    /// Finds every word that contains a trigger's first word or a count
-    /// noun, so that the lookups with clitic stripping run only on those.
-    prefilter: AhoCorasick,
+    /// Which words may end with a trigger's first word or a count noun:
+    /// the lookups with clitic stripping run only on those.
+    word_ends: EndFilter,
+}
+
+/// A cheap conservative test of which sets of keys a word can end with,
+/// run on every word of an article before the exact lookups.
+///
+/// Why a suffix test: the exact lookups only ever strip *prefixes*
+/// (proclitics, the article), so a word can match a key only if it ends
+/// with it. For each set (a bit of a byte) the filter marks the slot of a
+/// hash of each key's last 8 bytes (keys of 6 or 7 bytes, i.e. three Arabic
+/// letters: of their last 6 bytes, in a second table); a word is looked up
+/// by the same tails. A word whose bits are clear ends with no key of the
+/// set; a word with a bit set still needs the exact lookup (hash
+/// collisions and words that share only the tail pass too).
+#[derive(Debug)]
+struct EndFilter {
+    /// Bits of the sets with a key of 8 bytes or more, by its last 8 bytes.
+    long: Box<[u8; EndFilter::SLOTS]>,
+    /// Bits of the sets with a key of 6 or 7 bytes, by its last 6 bytes.
+    short: Box<[u8; EndFilter::SLOTS]>,
+    /// Bits of the sets with a key shorter than 6 bytes: every word may
+    /// end with one.
+    always: u8,
+}
+
+impl EndFilter {
+    /// A trigger's first word ([`Extractor::trigger_at`]).
+    const TRIGGER: u8 = 1;
+    /// A count noun, bare or with the accusative alef ([`maybe_count_noun`]).
+    const COUNT_NOUN: u8 = 2;
+    /// Slots per table: a few hundred keys leave it sparse.
+    const SLOTS: usize = 1 << 13;
+
+    fn new(sets: &[(u8, Vec<&str>)]) -> EndFilter {
+        let mut filter = EndFilter {
+            long: Box::new([0; Self::SLOTS]),
+            short: Box::new([0; Self::SLOTS]),
+            always: 0,
+        };
+        for (bit, keys) in sets {
+            for key in keys {
+                match tails(key.as_bytes()) {
+                    (Some(long), _) => filter.long[Self::slot(long)] |= bit,
+                    (None, Some(short)) => filter.short[Self::slot(short)] |= bit,
+                    (None, None) => filter.always |= bit,
+                }
+            }
+        }
+        filter
+    }
+
+    #[inline]
+    fn slot(tail: u64) -> usize {
+        (tail.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 51) as usize & (Self::SLOTS - 1)
+    }
+
+    /// The bits of the sets the word `w` may end with a key of; a clear
+    /// bit means it ends with none.
+    #[inline]
+    fn sets(&self, w: &[u8]) -> u8 {
+        let (long, short) = tails(w);
+        self.always
+            | long.map_or(0, |t| self.long[Self::slot(t)])
+            | short.map_or(0, |t| self.short[Self::slot(t)])
+    }
+}
+
+/// The last 8 and the last 6 bytes of `b` as big-endian numbers, when `b`
+/// is that long.
+#[inline]
+fn tails(b: &[u8]) -> (Option<u64>, Option<u64>) {
+    let n = b.len();
+    if let Some(last8) = n.checked_sub(8).and_then(|from| b.get(from..)) {
+        let mut buf = [0u8; 8];
+        buf.copy_from_slice(last8);
+        let long = u64::from_be_bytes(buf);
+        return (Some(long), Some(long & 0xFFFF_FFFF_FFFF));
+    }
+    let short = n
+        .checked_sub(6)
+        .map(|from| b[from..].iter().fold(0u64, |x, &c| (x << 8) | u64::from(c)));
+    (None, short)
 }
 
 #[derive(Deserialize)]
@@ -292,7 +374,7 @@ impl Lexicon {
             not_names: fold_set(&j.not_names.words),
             not_adjectives: fold_set(&j.not_adjectives),
             count_noun_forms: HashSet::default(),
-            prefilter: AhoCorasick::new(["\u{0}"]).map_err(|e| e.to_string())?,
+            word_ends: EndFilter::new(&[]),
         };
         for t in &j.triggers.entries {
             let entry = TriggerEntry {
@@ -425,18 +507,27 @@ impl Lexicon {
             // readings of the same word (`معتقل`).
             forms.sort_by_key(|f| std::cmp::Reverse(f.rest.len()));
         }
-        let mut needles: Vec<&str> = lex.triggers.keys().map(String::as_str).collect();
-        needles.extend(lex.count_noun_forms.iter().map(String::as_str));
-        needles.sort_unstable();
-        needles.dedup();
-        // No start-byte prefilter: in Arabic text every other byte is a
-        // possible start (the needles begin with 0xD8/0xD9), so it only
-        // adds work to the DFA scan.
-        lex.prefilter = AhoCorasick::builder()
-            .kind(Some(AhoCorasickKind::DFA))
-            .prefilter(false)
-            .build(needles)
-            .map_err(|e| format!("prefilter: {e}"))?;
+        // `maybe_count_noun` also accepts a form followed by the accusative
+        // alef (`قتيلا`).
+        let with_alef: Vec<String> = lex
+            .count_noun_forms
+            .iter()
+            .map(|f| format!("{f}ا"))
+            .collect();
+        lex.word_ends = EndFilter::new(&[
+            (
+                EndFilter::TRIGGER,
+                lex.triggers.keys().map(String::as_str).collect(),
+            ),
+            (
+                EndFilter::COUNT_NOUN,
+                lex.count_noun_forms
+                    .iter()
+                    .chain(&with_alef)
+                    .map(String::as_str)
+                    .collect(),
+            ),
+        ]);
         Ok(lex)
     }
 }
@@ -528,8 +619,9 @@ struct Extractor<'a> {
 
 /// Word candidates after stripping proclitics: the word itself, without
 /// `و`/`ف`, and without a following `ب`/`ل`/`ك`.
-fn proclitic_candidates(w: &str) -> Vec<&str> {
-    let mut out = vec![w];
+fn proclitic_candidates(w: &str) -> SmallVec<[&str; 4]> {
+    let mut out: SmallVec<[&str; 4]> = SmallVec::new();
+    out.push(w);
     let long = |s: &str| s.chars().count() >= 3;
     if let Some(r) = w.strip_prefix(['و', 'ف']).filter(|r| long(r)) {
         out.push(r);
@@ -581,7 +673,7 @@ impl<'a> Extractor<'a> {
     /// word; a leading `و` only when `waw`): entry indices and end token.
     fn trigger_at(&self, i: usize, waw_only: bool) -> Option<(Vec<usize>, usize)> {
         let w = self.word(i)?;
-        let cands: Vec<&str> = if waw_only {
+        let cands: SmallVec<[&str; 4]> = if waw_only {
             strip_waw(w).into_iter().collect()
         } else {
             proclitic_candidates(w)
@@ -617,19 +709,24 @@ impl<'a> Extractor<'a> {
     /// is definite or possessed, and the end token.
     fn noun_at(&self, i: usize, waw: bool) -> Option<(NounForm, bool, usize)> {
         let w = self.w.word_waw(i, waw)?;
-        let mut cands: Vec<(String, bool)> = vec![(w.to_string(), false)];
+        // Candidates borrow from the word; only the rebuilt forms (`ه`، `ن`
+        // put back) own their text.
+        let mut bases: SmallVec<[(&'a str, bool); 3]> = SmallVec::new();
+        bases.push((w, false));
         if let Some(r) = w.strip_prefix("ال").filter(|r| r.chars().count() >= 2) {
-            cands.push((r.to_string(), true));
+            bases.push((r, true));
         }
         if let Some(r) = w.strip_prefix("لل").filter(|r| r.chars().count() >= 2) {
-            cands.push((r.to_string(), true));
+            bases.push((r, true));
         }
-        let base = cands.len();
-        for k in 0..base {
-            let (c, def) = cands[k].clone();
+        let mut cands: SmallVec<[(Cow<'a, str>, bool); 16]> = bases
+            .iter()
+            .map(|&(c, def)| (Cow::Borrowed(c), def))
+            .collect();
+        for &(c, def) in &bases {
             // Accusative tanween alef: عنصراً → عنصرا → عنصر.
             if let Some(r) = c.strip_suffix('ا').filter(|r| r.chars().count() >= 2) {
-                cands.push((r.to_string(), def));
+                cands.push((Cow::Borrowed(r), def));
             }
             // Possessive suffix: زوجته → زوجة، أطفالها → أطفال، طفليها → طفلين.
             for p in POSSESSIVES {
@@ -640,19 +737,19 @@ impl<'a> Extractor<'a> {
                         break;
                     }
                     if let Some(s) = r.strip_suffix('ت') {
-                        cands.push((format!("{s}ه"), true));
+                        cands.push((Cow::Owned(format!("{s}ه")), true));
                     }
                     // Dual construct: طفليها → طفلين، طفلاهما → طفلان.
                     if r.ends_with('ي') || r.ends_with('ا') {
-                        cands.push((format!("{r}ن"), true));
+                        cands.push((Cow::Owned(format!("{r}ن")), true));
                     }
-                    cands.push((r.to_string(), true));
+                    cands.push((Cow::Borrowed(r), true));
                     break;
                 }
             }
         }
         for (c, def) in cands {
-            if let Some(forms) = self.lex.nouns.get(&c) {
+            if let Some(forms) = self.lex.nouns.get(c.as_ref()) {
                 for f in forms {
                     let ok = f
                         .rest
@@ -1664,28 +1761,45 @@ fn extract_from_normalized(
     let mut cuts: Vec<usize> = sents.iter().flat_map(|s| [s.start, s.end]).collect();
     cuts.sort_unstable();
     cuts.dedup();
-    let mut run_starts = Vec::with_capacity(cuts.len() + 2);
-    run_starts.push(0);
+    //
+    // Each mapping costs a search in the alignment, so the search starts
+    // from a guess: the token at the cut shifted by how far original and
+    // normalized offsets were apart at the last cut (they drift slowly, as
+    // diacritics and tatweel are dropped), and widens from there.
+    // Runs are kept with the original start of their first token (the
+    // search has already mapped it).
+    let mut run_starts: Vec<(usize, usize)> = Vec::with_capacity(cuts.len() + 2);
+    run_starts.push((0, orig_start(0)));
+    let mut drift = 0isize;
     for &cut in &cuts {
-        let from = *run_starts.last().unwrap_or(&0);
-        let mut lo = from;
-        let mut hi = toks.len();
-        while lo < hi {
-            let mid = lo + (hi - lo) / 2;
-            if orig_start(mid) < cut {
-                lo = mid + 1;
-            } else {
-                hi = mid;
+        let from = run_starts.last().map_or(0, |r| r.0);
+        let target = cut as isize - drift;
+        let guess = from + toks[from..].partition_point(|t| (t.start as isize) < target);
+        // The last token found at or past the cut, with its original start.
+        let past_cut = std::cell::Cell::new((usize::MAX, 0));
+        let lo = partition_from(from, toks.len(), guess, |k| {
+            let orig = orig_start(k);
+            if orig >= cut {
+                past_cut.set((k, orig));
             }
+            orig < cut
+        });
+        let mut orig = 0;
+        if lo < toks.len() {
+            orig = match past_cut.get() {
+                (k, orig) if k == lo => orig,
+                _ => orig_start(lo),
+            };
+            drift = orig as isize - toks[lo].start as isize;
         }
-        run_starts.push(lo);
+        run_starts.push((lo, orig));
     }
-    run_starts.push(toks.len());
-    run_starts.dedup();
+    run_starts.push((toks.len(), 0));
+    run_starts.dedup_by_key(|r| r.0);
     let mut tok_sent = vec![None; toks.len()];
     for run in run_starts.windows(2) {
-        if run[0] < run[1] {
-            tok_sent[run[0]..run[1]].fill(sent_of(orig_start(run[0])));
+        if run[0].0 < run[1].0 {
+            tok_sent[run[0].0..run[1].0].fill(sent_of(run[0].1));
         }
     }
     let mut seg = Vec::with_capacity(toks.len());
@@ -1709,41 +1823,45 @@ fn extract_from_normalized(
         background_scope: vec![],
     };
     ex.background_scope = background_scopes(&ex);
-    // Words that contain a trigger or a count noun (a match never spans
-    // two words: the needles are letters only and words are separated by
-    // other characters).
-    let mut flagged = vec![false; toks.len()];
-    for m in lex.prefilter.find_iter(norm) {
-        let k = toks.partition_point(|t| t.end <= m.start());
-        if let Some(t) = toks.get(k) {
-            if t.start <= m.start() && m.end() <= t.end {
-                flagged[k] = true;
-            }
+    // Which key sets each word may end with: the filter rules out nearly
+    // every word before the lookups with clitic stripping. (Bytes only,
+    // with no char-boundary checks: this runs on every token.)
+    let mut word_ends = vec![0u8; toks.len()];
+    for (ends, t) in word_ends.iter_mut().zip(&toks) {
+        if t.is_word() {
+            *ends = lex.word_ends.sets(&norm.as_bytes()[t.start..t.end]);
         }
     }
-    for &k in joined.keys() {
-        flagged[k] = true;
+    for (&k, joined) in &joined {
+        word_ends[k] = lex.word_ends.sets(joined.as_bytes());
     }
-    for i in 0..toks.len() {
-        if flagged[i] && toks[i].is_word() && !ex.consumed[i] {
+    for (i, &ends) in word_ends.iter().enumerate() {
+        if ends & EndFilter::TRIGGER != 0 && !ex.consumed[i] {
             ex.at_trigger(i);
         }
     }
-    // Count-noun statements need a count noun within a few words: find the
-    // next one from each position so most words are skipped cheaply.
-    let mut next_count_noun = vec![usize::MAX; toks.len() + 1];
-    for i in (0..toks.len()).rev() {
-        next_count_noun[i] = if flagged[i] && ex.w.word(i).is_some_and(|w| maybe_count_noun(lex, w))
-        {
-            i
-        } else {
-            next_count_noun[i + 1]
-        };
-    }
-    for i in 0..toks.len() {
-        if matches!(toks[i].class, TokClass::Word | TokClass::Digits)
+    // Count-noun statements need a count noun within a few words: keep the
+    // next one at or after each position so most words are skipped cheaply
+    // (whether a word is a count noun does not change as statements are
+    // found, so each word is tested once).
+    let words = Words {
+        norm,
+        toks: &toks,
+        joined: ex.w.joined,
+    };
+    let is_count_noun = |k: usize| {
+        word_ends[k] & EndFilter::COUNT_NOUN != 0
+            && words.word(k).is_some_and(|w| maybe_count_noun(lex, w))
+    };
+    let mut count_nouns = (0..toks.len()).filter(|&k| is_count_noun(k));
+    let mut next_count_noun = count_nouns.next().unwrap_or(usize::MAX);
+    for (i, t) in toks.iter().enumerate() {
+        while next_count_noun < i {
+            next_count_noun = count_nouns.next().unwrap_or(usize::MAX);
+        }
+        if matches!(t.class, TokClass::Word | TokClass::Digits)
             && !ex.consumed[i]
-            && next_count_noun[i].saturating_sub(i) <= 8
+            && next_count_noun.saturating_sub(i) <= 8
         {
             ex.at_count_noun(i);
         }
@@ -1789,6 +1907,56 @@ fn extract_from_normalized(
         .collect()
 }
 
+/// The first index in `from..n` where `before` turns false (`n` if it never
+/// does), for a `before` that is true up to some index and false after:
+/// the same answer as a binary search over `from..n`, found with few calls
+/// of `before` when `guess` is close to it (a search widening from the
+/// guess, then a binary search within the bracket found).
+fn partition_from(from: usize, n: usize, guess: usize, before: impl Fn(usize) -> bool) -> usize {
+    let guess = guess.clamp(from, n);
+    // The answer lies in lo..=hi: every index below lo is before, and hi is
+    // n or not before.
+    let (mut lo, mut hi);
+    if guess < n && before(guess) {
+        lo = guess + 1;
+        let mut step = 1;
+        hi = loop {
+            let probe = guess + step;
+            if probe >= n {
+                break n;
+            }
+            if !before(probe) {
+                break probe;
+            }
+            lo = probe + 1;
+            step *= 2;
+        };
+    } else {
+        hi = guess;
+        let mut step = 1;
+        lo = loop {
+            if guess - from < step {
+                break from;
+            }
+            let probe = guess - step;
+            if before(probe) {
+                break probe + 1;
+            }
+            hi = probe;
+            step *= 2;
+        };
+    }
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if before(mid) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    lo
+}
+
 /// The paragraph of each token when its paragraph opens with a background
 /// marker (`وكان ...`، `وقبل أيام`، `وفي سياق منفصل`).
 fn background_scopes(ex: &Extractor) -> Vec<Option<usize>> {
@@ -1807,12 +1975,12 @@ fn background_scopes(ex: &Extractor) -> Vec<Option<usize>> {
         }
         if at_start && t.is_word() {
             at_start = false;
+            let first = t.text(ex.w.norm);
+            let first = first
+                .strip_prefix(['و', 'ف'])
+                .filter(|r| r.chars().count() >= 2)
+                .unwrap_or(first);
             background = ex.lex.background_markers.iter().any(|m| {
-                let first = t.text(ex.w.norm);
-                let first = first
-                    .strip_prefix(['و', 'ف'])
-                    .filter(|r| r.chars().count() >= 2)
-                    .unwrap_or(first);
                 first == m[0]
                     && m[1..]
                         .iter()
@@ -1896,6 +2064,28 @@ mod tests {
             [(3, sentences[0]), (5, sentences[1]), (4, sentences[3])],
             "{found:?}"
         );
+    }
+
+    #[test]
+    fn partition_from_any_guess_matches_binary_search() {
+        for n in 0..12 {
+            for from in 0..=n {
+                for turn in from..=n {
+                    for guess in 0..=n + 2 {
+                        let calls = std::cell::Cell::new(0);
+                        let got = partition_from(from, n, guess, |k| {
+                            assert!((from..n).contains(&k), "probe {k} outside {from}..{n}");
+                            calls.set(calls.get() + 1);
+                            k < turn
+                        });
+                        assert_eq!(got, turn, "from {from} n {n} guess {guess}");
+                        if guess == turn && turn < n {
+                            assert!(calls.get() <= 2, "an exact guess costs two probes");
+                        }
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -42,9 +42,11 @@ pub(crate) enum TokClass {
 }
 
 impl Tok {
+    #[inline]
     pub fn text<'a>(&self, norm: &'a str) -> &'a str {
         &norm[self.start..self.end]
     }
+    #[inline]
     pub fn is_word(&self) -> bool {
         self.class == TokClass::Word
     }
@@ -65,39 +67,48 @@ pub(crate) fn tokenize(norm: &str) -> Vec<Tok> {
     tokenize_glued(norm, &|_| false).0
 }
 
+/// Whether the two bytes `pair` (big-endian), at a char boundary of valid
+/// UTF-8, encode an Arabic letter U+0621–U+064A: D8 A1..=D8 BF or
+/// D9 80..=D9 8A. In valid UTF-8 nothing else lies in between (D8 C0..=D9 7F
+/// would need a continuation byte outside 80..=BF), so one range test does.
+#[inline(always)]
+fn is_arabic_letter_pair(pair: u16) -> bool {
+    pair.wrapping_sub(0xD8A1) <= 0xD98A - 0xD8A1
+}
+
 /// Byte length of the char at `i` when it is a letter ([`is_letter`]).
 /// Arabic letters (two bytes, U+0621–U+064A) and ASCII are decided from
 /// the bytes alone: the tokenizer asks this for nearly every byte.
 #[inline(always)]
 fn letter_len_at(s: &str, i: usize) -> Option<usize> {
     let b = s.as_bytes();
-    match *b.get(i)? {
-        b0 if b0.is_ascii() => b0.is_ascii_alphabetic().then_some(1),
-        // U+0621..=U+063F is D8 A1..=D8 BF; U+0640..=U+064A is D9 80..=D9 8A.
-        0xD8 if b.get(i + 1).is_some_and(|&b1| b1 >= 0xA1) => Some(2),
-        0xD9 if b.get(i + 1).is_some_and(|&b1| b1 <= 0x8A) => Some(2),
-        // Arabic punctuation and signs, not letters: U+0600..=U+060F
-        // (`،`) and U+061B..=U+061F (`؛`، `؟`).
-        0xD8 if b
-            .get(i + 1)
-            .is_some_and(|&b1| matches!(b1, 0x80..=0x8F | 0x9B..=0x9F)) =>
-        {
-            None
-        }
-        _ => other_letter_len_at(s, i),
+    let b0 = *b.get(i)?;
+    if b0.is_ascii() {
+        return b0.is_ascii_alphabetic().then_some(1);
     }
+    let pair = u16::from_be_bytes([b0, b.get(i + 1).copied().unwrap_or(0)]);
+    if is_arabic_letter_pair(pair) {
+        return Some(2);
+    }
+    // Arabic punctuation and signs, not letters: U+0600..=U+060F
+    // (`،`) and U+061B..=U+061F (`؛`، `؟`).
+    if matches!(pair, 0xD880..=0xD88F | 0xD89B..=0xD89F) {
+        return None;
+    }
+    other_letter_len_at(s, i)
 }
 
-/// Whether the two bytes at `i` encode an Arabic letter U+0621–U+064A,
-/// computed without branches: inside a word this is true letter after
-/// letter, so the loop branch on it is well predicted, where a test per
-/// lead byte (0xD8 or 0xD9) is not.
+/// The end of the run of Arabic letters starting at byte `i`: the inner
+/// loop of the tokenizer, two bytes and one range test per letter.
 #[inline(always)]
-fn arabic_letter_at(b: &[u8], i: usize) -> bool {
-    let b0 = u32::from(b.get(i).copied().unwrap_or(0));
-    let b1 = u32::from(b.get(i + 1).copied().unwrap_or(0));
-    let code = ((b0 & 0x1F) << 6) | (b1 & 0x3F);
-    ((b0 & 0xE0) == 0xC0) & (code.wrapping_sub(0x621) <= 0x64A - 0x621)
+fn skip_arabic_letters(b: &[u8], mut i: usize) -> usize {
+    while let Some(&[b0, b1]) = b.get(i..i + 2) {
+        if !is_arabic_letter_pair(u16::from_be_bytes([b0, b1])) {
+            break;
+        }
+        i += 2;
+    }
+    i
 }
 
 /// [`letter_len_at`] for the chars it does not decide from the bytes.
@@ -121,18 +132,12 @@ pub(crate) fn tokenize_glued(
     let mut joined = HashMap::default();
     let mut i = 0;
     while i < bytes.len() {
-        let first = if arabic_letter_at(bytes, i) {
-            Some(2)
-        } else {
-            letter_len_at(norm, i)
-        };
-        if let Some(n) = first {
+        if let Some(n) = letter_len_at(norm, i) {
             let mut end = i + n;
             let mut glued = false;
             loop {
-                if arabic_letter_at(bytes, end) {
-                    end += 2;
-                } else if let Some(m) = letter_len_at(norm, end) {
+                end = skip_arabic_letters(bytes, end);
+                if let Some(m) = letter_len_at(norm, end) {
                     end += m;
                 } else if matches!(bytes.get(end), Some(b'.' | b'*'))
                     && letter_len_at(norm, end + 1).is_some()
@@ -430,6 +435,7 @@ pub(crate) struct Words<'a> {
 }
 
 impl<'a> Words<'a> {
+    #[inline]
     pub fn word(&self, i: usize) -> Option<&'a str> {
         let t = self.toks.get(i)?;
         if !t.is_word() {
@@ -440,11 +446,13 @@ impl<'a> Words<'a> {
         }
         Some(t.text(self.norm))
     }
+    #[inline]
     pub fn digits(&self, i: usize) -> Option<&'a str> {
         let t = self.toks.get(i)?;
         (t.class == TokClass::Digits).then(|| t.text(self.norm))
     }
     /// The word at `i` with a leading conjunction `و` removed when `waw`.
+    #[inline]
     pub fn word_waw(&self, i: usize, waw: bool) -> Option<&'a str> {
         let w = self.word(i)?;
         if waw {
@@ -667,6 +675,185 @@ pub fn parse_number(words: &str) -> Option<(u32, bool)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// The tokenizer as it was before the byte-level letter runs: the
+    /// property test below holds the new one to it.
+    mod reference {
+        use super::super::{is_letter, HashMap, Tok, TokClass};
+
+        /// Byte length of the char at `i` when it is a letter ([`is_letter`]).
+        /// Arabic letters (two bytes, U+0621–U+064A) and ASCII are decided from
+        /// the bytes alone: the tokenizer asks this for nearly every byte.
+        #[inline(always)]
+        fn ref_letter_len_at(s: &str, i: usize) -> Option<usize> {
+            let b = s.as_bytes();
+            match *b.get(i)? {
+                b0 if b0.is_ascii() => b0.is_ascii_alphabetic().then_some(1),
+                // U+0621..=U+063F is D8 A1..=D8 BF; U+0640..=U+064A is D9 80..=D9 8A.
+                0xD8 if b.get(i + 1).is_some_and(|&b1| b1 >= 0xA1) => Some(2),
+                0xD9 if b.get(i + 1).is_some_and(|&b1| b1 <= 0x8A) => Some(2),
+                // Arabic punctuation and signs, not letters: U+0600..=U+060F
+                // (`،`) and U+061B..=U+061F (`؛`، `؟`).
+                0xD8 if b
+                    .get(i + 1)
+                    .is_some_and(|&b1| matches!(b1, 0x80..=0x8F | 0x9B..=0x9F)) =>
+                {
+                    None
+                }
+                _ => ref_other_letter_len_at(s, i),
+            }
+        }
+
+        /// Whether the two bytes at `i` encode an Arabic letter U+0621–U+064A,
+        /// computed without branches: inside a word this is true letter after
+        /// letter, so the loop branch on it is well predicted, where a test per
+        /// lead byte (0xD8 or 0xD9) is not.
+        #[inline(always)]
+        fn ref_arabic_letter_at(b: &[u8], i: usize) -> bool {
+            let b0 = u32::from(b.get(i).copied().unwrap_or(0));
+            let b1 = u32::from(b.get(i + 1).copied().unwrap_or(0));
+            let code = ((b0 & 0x1F) << 6) | (b1 & 0x3F);
+            ((b0 & 0xE0) == 0xC0) & (code.wrapping_sub(0x621) <= 0x64A - 0x621)
+        }
+
+        /// [`letter_len_at`] for the chars it does not decide from the bytes.
+        #[inline(never)]
+        fn ref_other_letter_len_at(s: &str, i: usize) -> Option<usize> {
+            let c = s.get(i..)?.chars().next()?;
+            is_letter(c).then(|| c.len_utf8())
+        }
+
+        /// [`tokenize`], also joining words split by a filter-dodging mark:
+        /// `glue(pos)` says whether the `.` or `*` at byte `pos`, between two
+        /// letters, sits inside a word (`مقـ.ـتل`، `د*اع*ش`). Returns the tokens and
+        /// the folded text of each joined word (by token index).
+        pub(super) fn reference_tokenize_glued(
+            norm: &str,
+            glue: &dyn Fn(usize) -> bool,
+        ) -> (Vec<Tok>, HashMap<usize, String>) {
+            let bytes = norm.as_bytes();
+            // About one token per five bytes of Arabic news text.
+            let mut toks = Vec::with_capacity(norm.len() / 5 + 4);
+            let mut joined = HashMap::default();
+            let mut i = 0;
+            while i < bytes.len() {
+                let first = if ref_arabic_letter_at(bytes, i) {
+                    Some(2)
+                } else {
+                    ref_letter_len_at(norm, i)
+                };
+                if let Some(n) = first {
+                    let mut end = i + n;
+                    let mut glued = false;
+                    loop {
+                        if ref_arabic_letter_at(bytes, end) {
+                            end += 2;
+                        } else if let Some(m) = ref_letter_len_at(norm, end) {
+                            end += m;
+                        } else if matches!(bytes.get(end), Some(b'.' | b'*'))
+                            && ref_letter_len_at(norm, end + 1).is_some()
+                            && glue(end)
+                        {
+                            glued = true;
+                            end += 1;
+                        } else {
+                            break;
+                        }
+                    }
+                    if glued {
+                        joined.insert(toks.len(), norm[i..end].replace(['.', '*'], ""));
+                    }
+                    toks.push(Tok {
+                        start: i,
+                        end,
+                        class: TokClass::Word,
+                    });
+                    i = end;
+                    continue;
+                }
+                let b0 = bytes[i];
+                if b0 == b' ' {
+                    i += 1;
+                    continue;
+                }
+                if b0.is_ascii_digit() {
+                    let mut end = i + 1;
+                    loop {
+                        match bytes.get(end) {
+                            Some(d) if d.is_ascii_digit() => end += 1,
+                            // A separator counts only between digits.
+                            Some(b',' | b'.')
+                                if bytes.get(end + 1).is_some_and(u8::is_ascii_digit) =>
+                            {
+                                end += 2
+                            }
+                            _ => break,
+                        }
+                    }
+                    toks.push(Tok {
+                        start: i,
+                        end,
+                        class: TokClass::Digits,
+                    });
+                    i = end;
+                    continue;
+                }
+                let Some(c) = norm[i..].chars().next() else {
+                    break;
+                };
+                let len = c.len_utf8();
+                if c.is_whitespace() {
+                    if c == '\n' || c == '\r' || c == '\u{2028}' || c == '\u{2029}' {
+                        toks.push(Tok {
+                            start: i,
+                            end: i + len,
+                            class: TokClass::HardBreak,
+                        });
+                    }
+                } else {
+                    let class = match c {
+                        '.' | '!' | '?' | '؟' | '؛' | ';' | '…' => TokClass::HardBreak,
+                        '"' | '\'' | '«' | '»' | '“' | '”' => TokClass::Quote,
+                        _ => TokClass::SoftBreak,
+                    };
+                    toks.push(Tok {
+                        start: i,
+                        end: i + len,
+                        class,
+                    });
+                }
+                i += len;
+            }
+            (toks, joined)
+        }
+    }
+
+    /// Text made of the chars the tokenizer treats apart: Arabic letters at
+    /// the range ends, Arabic punctuation and marks, tatweel, digits and
+    /// their separators, the glue marks, quotes, spaces and line breaks,
+    /// Latin and other letters, and any char at all.
+    fn tokenizer_text() -> impl Strategy<Value = String> {
+        let special = prop::sample::select(vec![
+            'ء', 'ا', 'ب', 'ي', 'ـ', 'ٯ', 'ؠ', 'ً', 'ٔ', 'ؐ', '،', '؛', '؟', '؀', '؏', '.', '*', ',',
+            '0', '7', ' ', '\n', '\r', '\u{2028}', '"', '«', '»', '“', 'a', 'Z', 'é', 'ک', '…',
+            '!', '-', '\t', '\u{a0}',
+        ]);
+        prop::collection::vec(prop_oneof![4 => special, 1 => any::<char>()], 0..40)
+            .prop_map(|cs| cs.into_iter().collect())
+    }
+
+    proptest! {
+        #[test]
+        fn tokenizer_matches_reference(text in tokenizer_text(), modulus in 1usize..4) {
+            // Glue some marks and not others, the same way in both.
+            let glue = |pos: usize| pos.is_multiple_of(modulus);
+            let (toks, joined) = tokenize_glued(&text, &glue);
+            let (ref_toks, ref_joined) = reference::reference_tokenize_glued(&text, &glue);
+            prop_assert_eq!(toks, ref_toks);
+            prop_assert_eq!(joined, ref_joined);
+        }
+    }
 
     #[test]
     fn digit_groups() {
