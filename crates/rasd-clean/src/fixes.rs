@@ -4,6 +4,8 @@
 //! Why: the tagger matches names word by word; `#دير_الزور` and `ديرالزور`
 //! would otherwise hide one of the most frequent places of the corpus.
 
+use std::borrow::Cow;
+
 use rasd_model::Fix;
 
 use crate::rules::Rules;
@@ -14,9 +16,10 @@ fn is_letter(c: char) -> bool {
 
 /// `#دير_الزور` → `دير الزور`; `#قوات_حفظ _النظام` → `قوات حفظ النظام`
 /// (kind `close_space` when a stray space beside an underscore was closed).
-pub fn hashtags(text: &str, rules: &Rules, fixes: &mut Vec<Fix>) -> String {
+/// The text is borrowed back when it has no `#`.
+pub fn hashtags<'t>(text: &'t str, rules: &Rules, fixes: &mut Vec<Fix>) -> Cow<'t, str> {
     if memchr::memchr(b'#', text.as_bytes()).is_none() {
-        return text.to_string();
+        return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len());
     let mut last = 0;
@@ -50,7 +53,7 @@ pub fn hashtags(text: &str, rules: &Rules, fixes: &mut Vec<Fix>) -> String {
         });
     }
     out.push_str(&text[last..]);
-    out
+    Cow::Owned(out)
 }
 
 /// Split fused known names standing as whole words, optionally after up to

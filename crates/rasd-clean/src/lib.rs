@@ -142,21 +142,24 @@ fn count_words(text: &str) -> usize {
     let mut counted = false;
     let mut i = 0;
     while i < bytes.len() {
-        let b = bytes[i];
         if counted {
             // Inside a word that counts, only whitespace matters: skip the
             // characters that cannot be whitespace by their first byte
-            // (Arabic letters whole; every non-ASCII whitespace starts
-            // with `C2`, `E1`, `E2` or `E3`).
-            if b == 0xD8 || b == 0xD9 {
+            // (Arabic letters whole, in a tight loop; every non-ASCII
+            // whitespace starts with `C2`, `E1`, `E2` or `E3`).
+            while let Some(0xD8 | 0xD9) = bytes.get(i) {
                 i += 2;
-                continue;
             }
-            if b >= 0x80 && !matches!(b, 0xC2 | 0xE1..=0xE3) {
-                i += 1;
-                continue;
+            match bytes.get(i) {
+                None => break,
+                Some(&b) if b >= 0x80 && !matches!(b, 0xC2 | 0xE1..=0xE3) => {
+                    i += 1;
+                    continue;
+                }
+                _ => {}
             }
         }
+        let b = bytes[i];
         // Tested in order of frequency: Arabic letters, then ASCII.
         if b == 0xD8 || b == 0xD9 {
             if let Some(&c) = bytes.get(i + 1) {
@@ -433,11 +436,17 @@ impl Cleaner {
 
         // 4. Duplicates: exact repeats, then lead-like lines repeated inside
         // a longer body paragraph.
+        // The keys are borrowed: the repeats are marked afterwards.
         let mut seen = rustc_hash::FxHashSet::default();
-        for line in lines.iter_mut() {
-            if line.kept() && !line.key.is_empty() && !seen.insert(line.key.clone()) {
-                line.remove("duplicate");
-            }
+        seen.reserve(lines.len());
+        let repeats: Vec<usize> = (0..lines.len())
+            .filter(|&i| {
+                let line = &lines[i];
+                line.kept() && !line.key.is_empty() && !seen.insert(line.key.as_str())
+            })
+            .collect();
+        for i in repeats {
+            lines[i].remove("duplicate");
         }
         self.remove_contained(&mut lines);
 

@@ -541,17 +541,28 @@ impl Rules {
         if let Some(name) = self.mention_at_word_start(norm_lower, 0, &mut paren_done) {
             return Some(name);
         }
-        for q in memchr::memchr2_iter(b'(', b' ', bytes) {
-            if bytes[q] == b' ' {
+        // A plain byte loop rather than memchr: spaces come every few
+        // bytes, too often for a vectorized search to pay for its setup.
+        // Both bytes are ASCII, so the continuation byte of a two-byte
+        // character (most of an Arabic line) is skipped unread.
+        let mut q = 0;
+        while q < bytes.len() {
+            let b = bytes[q];
+            if b >= 0xC0 {
+                q += 2;
+                continue;
+            }
+            if b == b' ' {
                 if let Some(name) = self.mention_at_word_start(norm_lower, q + 1, &mut paren_done) {
                     return Some(name);
                 }
-            } else if paren_done != q {
+            } else if b == b'(' && paren_done != q {
                 paren_done = q;
                 if let Some(name) = self.mention_at(norm_lower, q + 1) {
                     return Some(name);
                 }
             }
+            q += 1;
         }
         None
     }

@@ -279,25 +279,35 @@ impl Normalized {
 
 /// Normalize `text` with the given steps, keeping the alignment.
 pub fn normalize(text: &str, config: &NormalizerConfig) -> Normalized {
-    let mut engine = Engine::<true>::new(text, config);
-    engine.run();
-    engine.finish()
+    with_tables(config, |tables| {
+        let mut engine = Engine::<true>::new(text, config, tables);
+        engine.run();
+        engine.finish()
+    })
 }
 
 /// Normalize with the `match` preset without recording the alignment. Same
 /// output as `normalize(text, &NormalizerConfig::matching()).as_str()`.
 pub fn normalize_match(text: &str) -> String {
-    let config = NormalizerConfig::matching();
-    let mut engine = Engine::<false>::new(text, &config);
-    engine.run();
-    engine.out
+    normalize_str(text, &NormalizerConfig::matching())
 }
 
 /// Normalize with any config without recording the alignment.
 pub fn normalize_str(text: &str, config: &NormalizerConfig) -> String {
-    let mut engine = Engine::<false>::new(text, config);
-    engine.run();
-    engine.out
+    with_tables(config, |tables| {
+        let mut engine = Engine::<false>::new(text, config, tables);
+        engine.run();
+        engine.out
+    })
+}
+
+/// Run `f` with the lookup tables of `config`: a preset's shared ones, or
+/// tables built for this call.
+fn with_tables<R>(config: &NormalizerConfig, f: impl FnOnce(&Tables) -> R) -> R {
+    match Tables::preset(config) {
+        Some(tables) => f(tables),
+        None => f(&Tables::build(config)),
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -493,12 +503,27 @@ fn ascii_class(b: u8, cfg: &NormalizerConfig) -> u8 {
 // ---------------------------------------------------------------------------
 // The engine
 
-/// Lookup tables for one config: the Arabic block U+0600–U+06FF and ASCII.
+/// Blocks classified once per config and then looked up: Latin-1 (« »
+/// and the no-break space) and General Punctuation (“ ” – … and the
+/// invisible marks) sit between the words of news text, and [`classify`]
+/// costs hundreds of instructions for them (the NFKC check).
+const LATIN1: Range<u32> = 0x80..0x100;
+const PUNCTUATION: Range<u32> = 0x2000..0x2070;
+
+/// Lookup tables for one config: the Arabic block U+0600–U+06FF, ASCII and
+/// [`classify`]'s answer for the [`LATIN1`] and [`PUNCTUATION`] blocks.
 /// The two presets' tables are built once per process.
-#[derive(Clone)]
 struct Tables {
     arabic: [u32; 256],
     ascii: [u8; 128],
+    /// `classify(c, cfg, arabic, true)` for each character of [`LATIN1`].
+    latin1: Vec<Action>,
+    /// The same for [`PUNCTUATION`].
+    punctuation: Vec<Action>,
+    /// Pairs of bytes copied unchanged (bit `256 * first + second`): two
+    /// plain ASCII bytes, or one Arabic-block character kept as is. Runs
+    /// are scanned two bytes per look-up.
+    plain_pairs: Box<[u64; 1024]>,
 }
 
 impl Tables {
@@ -511,20 +536,143 @@ impl Tables {
         for (i, e) in ascii.iter_mut().enumerate() {
             *e = ascii_class(i as u8, cfg);
         }
-        Tables { arabic, ascii }
+        let classify_block = |block: Range<u32>| -> Vec<Action> {
+            block
+                .filter_map(char::from_u32)
+                .map(|c| classify(c, cfg, &arabic, true))
+                .collect()
+        };
+        let mut plain_pairs = Box::new([0u64; 1024]);
+        // Plain ASCII seconds, as the two words of bits 0..128 of a row.
+        let (mut low, mut high) = (0u64, 0u64);
+        for (b, &class) in ascii.iter().enumerate() {
+            if class == 0 {
+                if b < 64 {
+                    low |= 1 << b;
+                } else {
+                    high |= 1 << (b - 64);
+                }
+            }
+        }
+        for (a, &class) in ascii.iter().enumerate() {
+            if class == 0 {
+                plain_pairs[4 * a] = low;
+                plain_pairs[4 * a + 1] = high;
+            }
+        }
+        for (k, &entry) in arabic.iter().enumerate() {
+            if entry == KEEP {
+                let mut buf = [0u8; 4];
+                if let Some(c) = char::from_u32(0x0600 + k as u32) {
+                    c.encode_utf8(&mut buf);
+                    let pair = 256 * buf[0] as usize + buf[1] as usize;
+                    plain_pairs[pair / 64] |= 1 << (pair % 64);
+                }
+            }
+        }
+        Tables {
+            latin1: classify_block(LATIN1),
+            punctuation: classify_block(PUNCTUATION),
+            arabic,
+            ascii,
+            plain_pairs,
+        }
     }
 
-    fn for_config(cfg: &NormalizerConfig) -> Cow<'static, Tables> {
+    /// The shared tables of a preset; `None` for other configs.
+    fn preset(cfg: &NormalizerConfig) -> Option<&'static Tables> {
         static MATCH: OnceLock<Tables> = OnceLock::new();
         static DISPLAY: OnceLock<Tables> = OnceLock::new();
         if *cfg == NormalizerConfig::matching() {
-            Cow::Borrowed(MATCH.get_or_init(|| Tables::build(cfg)))
+            Some(MATCH.get_or_init(|| Tables::build(cfg)))
         } else if *cfg == NormalizerConfig::display() {
-            Cow::Borrowed(DISPLAY.get_or_init(|| Tables::build(cfg)))
+            Some(DISPLAY.get_or_init(|| Tables::build(cfg)))
         } else {
-            Cow::Owned(Tables::build(cfg))
+            None
         }
     }
+
+    /// What happens to the character `c` (not ASCII).
+    #[inline]
+    fn action(&self, c: char, cfg: &NormalizerConfig) -> Cow<'_, Action> {
+        let cp = c as u32;
+        if LATIN1.contains(&cp) {
+            Cow::Borrowed(&self.latin1[(cp - LATIN1.start) as usize])
+        } else if PUNCTUATION.contains(&cp) {
+            Cow::Borrowed(&self.punctuation[(cp - PUNCTUATION.start) as usize])
+        } else {
+            Cow::Owned(classify(c, cfg, &self.arabic, true))
+        }
+    }
+
+    /// Byte length of the character at `i` when it is copied unchanged and
+    /// is not whitespace (an ASCII byte of class 0 or an Arabic-block
+    /// character kept as is), else 0.
+    #[inline]
+    fn plain_len_at(&self, bytes: &[u8], i: usize) -> usize {
+        match bytes.get(i) {
+            Some(&b) if b < 0x80 => (self.ascii[b as usize] == 0) as usize,
+            Some(&b @ 0xD8..=0xDB) => match bytes.get(i + 1) {
+                Some(&b2) if self.arabic[arabic_index(b, b2)] == KEEP => 2,
+                _ => 0,
+            },
+            _ => 0,
+        }
+    }
+
+    /// End of the run of bytes from `start` that are copied unchanged.
+    ///
+    /// Besides plain characters ([`Tables::plain_len_at`]) the run takes a
+    /// single ` ` or `\n` followed by a plain character, when no whitespace
+    /// run is pending before it (`ws_pending` at `start`; inside the run
+    /// the previous character is plain): whitespace normalization maps it
+    /// to itself, and the engine would merge its one-to-one segment into
+    /// the run around it anyway. Between words this saves ending and
+    /// restarting the run (with its copy and alignment segment) at every
+    /// space.
+    #[inline]
+    fn plain_run_end(&self, bytes: &[u8], start: usize, ws_pending: bool) -> usize {
+        let n = bytes.len();
+        let mut i = start;
+        loop {
+            // Two bytes per look-up while they are plain.
+            while i + 1 < n {
+                let pair = 256 * bytes[i] as usize + bytes[i + 1] as usize;
+                if self.plain_pairs[pair / 64] & (1 << (pair % 64)) == 0 {
+                    break;
+                }
+                i += 2;
+            }
+            // One plain ASCII byte before a character that is not (a kept
+            // Arabic character would have been taken as a pair), or a
+            // single space or line break.
+            let Some(&b) = bytes.get(i) else {
+                return n;
+            };
+            if b >= 0x80 {
+                return i;
+            }
+            if self.ascii[b as usize] == 0 {
+                i += 1;
+                continue;
+            }
+            if (b == b' ' || b == b'\n') && (i > start || !ws_pending) {
+                let next = self.plain_len_at(bytes, i + 1);
+                if next > 0 {
+                    i += 1 + next;
+                    continue;
+                }
+            }
+            return i;
+        }
+    }
+}
+
+/// Index into [`Tables::arabic`] of the two-byte character `b b2`
+/// (`b` in `D8..=DB`: U+0600–U+06FF).
+#[inline]
+fn arabic_index(b: u8, b2: u8) -> usize {
+    (((b & 0x03) as usize) << 6) | (b2 & 0x3F) as usize
 }
 
 struct WsRun {
@@ -537,20 +685,31 @@ struct WsRun {
 struct Engine<'a, const ALIGN: bool> {
     src: &'a str,
     cfg: NormalizerConfig,
-    tables: Cow<'static, Tables>,
+    tables: &'a Tables,
+    /// Whether the fast paths are on: single spaces and line breaks joining
+    /// the copied runs ([`Tables::plain_run_end`]) and the classification
+    /// of common characters looked up ([`Tables::action`]). Off only in the
+    /// tests that compare them with the character-by-character handling.
+    fast_paths: bool,
     out: String,
     segments: Vec<Segment>,
     pending_ws: Option<WsRun>,
 }
 
 impl<'a, const ALIGN: bool> Engine<'a, ALIGN> {
-    fn new(src: &'a str, cfg: &NormalizerConfig) -> Self {
+    fn new(src: &'a str, cfg: &NormalizerConfig, tables: &'a Tables) -> Self {
         Engine {
             src,
             cfg: *cfg,
-            tables: Tables::for_config(cfg),
+            tables,
+            fast_paths: true,
             out: String::with_capacity(src.len()),
-            segments: Vec::new(),
+            // Sized for the common case of few rewritten pieces.
+            segments: if ALIGN {
+                Vec::with_capacity(16)
+            } else {
+                Vec::new()
+            },
             pending_ws: None,
         }
     }
@@ -564,7 +723,8 @@ impl<'a, const ALIGN: bool> Engine<'a, ALIGN> {
     }
 
     /// Copy original bytes `[start, end)` unchanged.
-    #[inline]
+    // Always inlined: called for every rewritten character.
+    #[inline(always)]
     fn copy(&mut self, start: usize, end: usize) {
         if self.pending_ws.is_some() {
             self.flush_ws();
@@ -597,11 +757,35 @@ impl<'a, const ALIGN: bool> Engine<'a, ALIGN> {
     /// Emit `s` as the replacement of original bytes `[start, end)`.
     #[inline]
     fn replace(&mut self, s: &str, start: usize, end: usize) {
+        let norm_start = self.start_replacement();
+        self.out.push_str(s);
+        self.end_replacement(norm_start, start, end);
+    }
+
+    /// Emit the character `r` as the replacement of original bytes
+    /// `[start, end)` ([`Engine::replace`] without a copy of a string).
+    // Always inlined: called for every rewritten character.
+    #[inline(always)]
+    fn replace_char(&mut self, r: char, start: usize, end: usize) {
+        let norm_start = self.start_replacement();
+        self.out.push(r);
+        self.end_replacement(norm_start, start, end);
+    }
+
+    /// Before a replacement is written: settle pending whitespace; returns
+    /// where the replacement starts in the output.
+    #[inline(always)]
+    fn start_replacement(&mut self) -> usize {
         if self.pending_ws.is_some() {
             self.flush_ws();
         }
-        let norm_start = self.out.len();
-        self.out.push_str(s);
+        self.out.len()
+    }
+
+    /// After a replacement was written from `norm_start` on: align it,
+    /// as a whole, with original bytes `[start, end)`.
+    #[inline(always)]
+    fn end_replacement(&mut self, norm_start: usize, start: usize, end: usize) {
         if ALIGN {
             self.segments.push(Segment {
                 norm_start,
@@ -690,49 +874,54 @@ impl<'a, const ALIGN: bool> Engine<'a, ALIGN> {
     }
 
     fn run(&mut self) {
+        let tables = self.tables;
         let bytes = self.src.as_bytes();
         let n = bytes.len();
         let mut i = 0;
-        // Start of a run of bytes to copy unchanged.
-        let mut run_start = 0;
         while i < n {
+            // Copy the run of unchanged bytes from `i` at once.
+            let end = if self.fast_paths {
+                tables.plain_run_end(bytes, i, self.pending_ws.is_some())
+            } else {
+                // Plain characters only: whitespace is handled below.
+                let mut j = i;
+                loop {
+                    let len = tables.plain_len_at(bytes, j);
+                    if len == 0 {
+                        break j;
+                    }
+                    j += len;
+                }
+            };
+            self.flush_run(i, end);
+            i = end;
+            if i >= n {
+                break;
+            }
             let b = bytes[i];
             if b < 0x80 {
-                let class = self.tables.ascii[b as usize];
-                if class == 0 {
-                    i += 1;
-                    continue;
-                }
-                self.flush_run(run_start, i);
-                match class {
+                match tables.ascii[b as usize] {
+                    0 => unreachable!("class-0 bytes are part of the run"),
                     1 => self.delete(i, i + 1),
                     2 => self.whitespace(i, i + 1, false, false),
                     3 => self.whitespace(i, i + 1, true, false),
                     4 => self.whitespace(i, i + 1, true, true),
-                    _ => self.replace("\"", i, i + 1),
+                    _ => self.replace_char('"', i, i + 1),
                 }
                 i += 1;
-                run_start = i;
                 continue;
             }
             if (0xD8..=0xDB).contains(&b) && i + 1 < n {
-                // U+0600–U+06FF: two bytes, table lookup.
-                let cp = (((b & 0x1F) as u32) << 6) | (bytes[i + 1] & 0x3F) as u32;
-                let entry = self.tables.arabic[(cp - 0x0600) as usize];
-                if entry == KEEP {
-                    i += 2;
-                    continue;
-                }
-                self.flush_run(run_start, i);
+                // U+0600–U+06FF: two bytes, table lookup (not KEEP, else it
+                // would be part of the run).
+                let entry = tables.arabic[arabic_index(b, bytes[i + 1])];
                 if entry == DELETE {
                     self.delete(i, i + 2);
                 } else {
                     let r = char::from_u32(entry).unwrap_or('\u{FFFD}');
-                    let mut buf = [0u8; 4];
-                    self.replace(r.encode_utf8(&mut buf), i, i + 2);
+                    self.replace_char(r, i, i + 2);
                 }
                 i += 2;
-                run_start = i;
                 continue;
             }
             // Any other character: decode and classify.
@@ -740,29 +929,22 @@ impl<'a, const ALIGN: bool> Engine<'a, ALIGN> {
                 Some(c) => c,
                 None => break,
             };
-            let len = c.len_utf8();
-            let action = classify(c, &self.cfg, &self.tables.arabic, true);
-            if action == Action::Keep {
-                i += len;
-                continue;
-            }
-            self.flush_run(run_start, i);
-            let j = i + len;
-            match action {
-                Action::Keep => unreachable!(),
+            let j = i + c.len_utf8();
+            let action = if self.fast_paths {
+                tables.action(c, &self.cfg)
+            } else {
+                Cow::Owned(classify(c, &self.cfg, &tables.arabic, true))
+            };
+            match action.as_ref() {
+                Action::Keep => self.copy(i, j),
                 Action::Delete => self.delete(i, j),
                 Action::Space => self.whitespace(i, j, false, false),
-                Action::LineBreak(cr) => self.whitespace(i, j, true, cr),
-                Action::Replace(r) => {
-                    let mut buf = [0u8; 4];
-                    self.replace(r.encode_utf8(&mut buf), i, j);
-                }
-                Action::Expand(s) => self.expand(&s, i, j),
+                Action::LineBreak(cr) => self.whitespace(i, j, true, *cr),
+                Action::Replace(r) => self.replace_char(*r, i, j),
+                Action::Expand(s) => self.expand(s, i, j),
             }
             i = j;
-            run_start = i;
         }
-        self.flush_run(run_start, n);
         self.flush_ws();
     }
 
@@ -861,6 +1043,74 @@ mod tests {
         let n = normalize("أب", &NormalizerConfig::matching());
         assert_eq!(n.original_range(1, 99), 0..4);
         assert_eq!(n.original_range(50, 10), 4..4);
+    }
+
+    /// `normalize` with the fast paths off: every whitespace character and
+    /// every character outside ASCII and the Arabic block handled alone.
+    fn reference(text: &str, cfg: &NormalizerConfig) -> Normalized {
+        with_tables(cfg, |tables| {
+            let mut engine = Engine::<true>::new(text, cfg, tables);
+            engine.fast_paths = false;
+            engine.run();
+            engine.finish()
+        })
+    }
+
+    fn configs() -> Vec<NormalizerConfig> {
+        let mut no_collapse = NormalizerConfig::matching();
+        no_collapse.collapse_whitespace = false;
+        let mut only_ws = NormalizerConfig::none();
+        only_ws.collapse_whitespace = true;
+        vec![
+            NormalizerConfig::matching(),
+            NormalizerConfig::display(),
+            NormalizerConfig::none(),
+            no_collapse,
+            only_ws,
+        ]
+    }
+
+    /// Text, spacing and marks in the combinations the fast paths care
+    /// about: single spaces and line breaks before and after plain
+    /// letters, other whitespace, removed and rewritten characters.
+    fn fast_path_mix() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let pieces = prop_oneof![
+            4 => prop::sample::select(vec!["قتل", "ا", "في", "abc", "x", "1", ".", "،"]).prop_map(String::from),
+            4 => prop::sample::select(vec![" ", "\n", "  ", "\t", "\r\n", "\r", " \n", "\u{A0}", "\u{2028}", "\u{0B}"]).prop_map(String::from),
+            2 => prop::sample::select(vec!["\u{064E}", "\u{0640}", "\u{200F}", "\u{FEFF}", "\u{00AD}", "\u{0001}", "أ", "ة", "٢", "'", "«", "“", "—", "…", "ﻻ", "ﹰ", "\u{2003}", "é", "€", "ی"]).prop_map(String::from),
+            1 => any::<char>().prop_map(String::from),
+        ];
+        prop::collection::vec(pieces, 0..30).prop_map(|v| v.concat())
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(1000))]
+
+        /// The fast paths change nothing: same text, same alignment
+        /// segments, for every config.
+        #[test]
+        fn fast_paths_agree_with_the_reference(
+            text in proptest::prop_oneof![fast_path_mix(), proptest::prelude::any::<String>()]
+        ) {
+            for cfg in configs() {
+                let fast = normalize(&text, &cfg);
+                proptest::prop_assert_eq!(&fast, &reference(&text, &cfg), "{:?}", cfg);
+                proptest::prop_assert_eq!(normalize_str(&text, &cfg), fast.as_str());
+            }
+        }
+    }
+
+    #[test]
+    fn fast_paths_agree_with_the_reference_on_every_classified_char() {
+        let chars = LATIN1.chain(PUNCTUATION).filter_map(char::from_u32);
+        for c in chars {
+            for text in [format!("{c}"), format!("ا {c} ب"), format!("a{c}b\n{c}\n")] {
+                for cfg in configs() {
+                    assert_eq!(normalize(&text, &cfg), reference(&text, &cfg), "{text:?}");
+                }
+            }
+        }
     }
 
     #[test]
