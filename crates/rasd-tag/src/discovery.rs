@@ -22,7 +22,7 @@
 use rasd_model::EntityType;
 
 use crate::matcher::Word;
-use crate::rules::{DiscoveryRule, Rules};
+use crate::rules::{DiscoveryRule, Rules, Tails};
 
 /// A name proposed by a trigger.
 #[derive(Debug, Clone, PartialEq)]
@@ -48,6 +48,13 @@ fn is_close(c: char) -> bool {
     matches!(c, '"' | ')' | '»')
 }
 
+/// Whether a gap between words ends with an opening mark (after spaces).
+/// Most gaps are one space and are answered without `trim_end`.
+#[inline]
+fn opens(gap: &str) -> bool {
+    gap != " " && gap.trim_end().ends_with(is_open)
+}
+
 struct Scan<'a> {
     text: &'a str,
     words: &'a [Word],
@@ -55,11 +62,13 @@ struct Scan<'a> {
 }
 
 impl<'a> Scan<'a> {
+    #[inline]
     fn word(&self, i: usize) -> &'a str {
         let w = self.words[i];
         &self.text[w.start..w.end]
     }
 
+    #[inline]
     fn gap(&self, i: usize) -> &'a str {
         if i == 0 {
             return &self.text[..self.words[0].start];
@@ -67,6 +76,19 @@ impl<'a> Scan<'a> {
         &self.text[self.words[i - 1].end..self.words[i].start]
     }
 
+    /// Whether the gap before word `i` ends with an opening mark; a gap of
+    /// one space (most of them) is answered from the bytes.
+    #[inline]
+    fn gap_opens(&self, i: usize) -> bool {
+        let start = if i == 0 { 0 } else { self.words[i - 1].end };
+        let end = self.words[i].start;
+        if end == start + 1 && self.text.as_bytes()[start] == b' ' {
+            return false;
+        }
+        opens(self.gap(i))
+    }
+
+    #[inline]
     fn same_sentence(&self, a: usize, b: usize) -> bool {
         self.words[a].sentence == self.words[b].sentence
     }
@@ -85,7 +107,7 @@ impl<'a> Scan<'a> {
     /// mark): the index of its last word, if it closes within 6 words on
     /// the same line.
     fn quoted_phrase(&self, k: usize) -> Option<usize> {
-        if !self.gap(k).trim_end().ends_with(is_open) {
+        if !opens(self.gap(k)) {
             return None;
         }
         for j in k..(k + 6).min(self.words.len()) {
@@ -108,6 +130,9 @@ impl<'a> Scan<'a> {
 
     /// `مجلس منبج العسكري`: 1–`max_words` name words from `k`, then an end
     /// word of the rule; the index of the end word.
+    // Kept out of the scan loop, like `bare_name` and the two passes after
+    // it: inlined, they made the loop itself slower (measured).
+    #[inline(never)]
     fn name_before_end_word(&self, k: usize, rule: &DiscoveryRule) -> Option<usize> {
         let r = self.rules;
         for j in k..(k + rule.max_words + 1).min(self.words.len()) {
@@ -127,6 +152,7 @@ impl<'a> Scan<'a> {
 
     /// The unquoted name after a trigger, starting at word `k`: index of
     /// its last word.
+    #[inline(never)]
     fn bare_name(&self, k: usize, rule: &DiscoveryRule) -> Option<usize> {
         let r = self.rules;
         let first = self.word(k);
@@ -283,23 +309,33 @@ impl<'a> Scan<'a> {
 /// Propose names in a matching text.
 pub fn discover(text: &str, words: &[Word], rules: &Rules) -> Vec<Discovered> {
     let s = Scan { text, words, rules };
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(words.len() / 32 + 4);
+    // Words that may be given names, for `given_names`.
+    let mut maybe_given = Vec::with_capacity(words.len() / 4);
     let n = words.len();
     let mut i = 0;
     while i < n {
         let w = s.word(i);
+        let tails = Tails::of(w);
+        // The word and the word without `و` both end it.
+        if rules.first_name_tails.may_end_with(&tails) {
+            maybe_given.push(i);
+        }
         // Quoted phrases with a typed head word, and `لـ"X"` after saying.
-        if s.gap(i).trim_end().ends_with(is_open) {
+        if s.gap_opens(i) {
             if let Some(last) = s.quoted_phrase(i) {
                 let head = rules
                     .stems(w)
                     .find_map(|st| rules.quoted_heads.get(st).copied());
                 let ty = head.filter(|_| last > i).or_else(|| {
                     let after_lam = i > 0 && s.word(i - 1) == "ل" && s.gap(i).trim() == "\"";
-                    let saying = (i.saturating_sub(10)..i).any(|j| {
-                        s.same_sentence(j, i) && rules.in_set(&rules.saying_verbs, s.word(j))
-                    });
-                    (after_lam && saying).then_some(EntityType::Media)
+                    // Only looked for after `لـ"`.
+                    let saying = || {
+                        (i.saturating_sub(10)..i).any(|j| {
+                            s.same_sentence(j, i) && rules.in_set(&rules.saying_verbs, s.word(j))
+                        })
+                    };
+                    (after_lam && saying()).then_some(EntityType::Media)
                 });
                 if let Some(ty) = ty {
                     let (start, first_word) = match head {
@@ -325,117 +361,128 @@ pub fn discover(text: &str, words: &[Word], rules: &Rules) -> Vec<Discovered> {
                 }
             }
         }
-        // Trigger words.
-        let mut matched_rules: Vec<(usize, usize, usize)> = Vec::new(); // (rule, trigger start byte, last trigger word)
-        for stem in rules.stems(w) {
-            if let Some(list) = rules.triggers.get(stem) {
-                for (second, ri) in list {
-                    let last_trigger = match second {
-                        None => i,
-                        Some(sec) => {
-                            if i + 1 < n && s.word(i + 1) == sec && s.gap(i + 1) == " " {
-                                i + 1
-                            } else {
-                                continue;
+        // Trigger words. Every stem is a suffix of the word: most words
+        // end like no trigger and need no lookup.
+        if rules.trigger_tails.may_end_with(&tails) {
+            // (rule, trigger start byte, last trigger word)
+            let mut matched_rules: smallvec::SmallVec<[(usize, usize, usize); 4]> =
+                smallvec::SmallVec::new();
+            for stem in rules.stems(w) {
+                if !rules.trigger_heads.may_be(stem) {
+                    continue;
+                }
+                if let Some(list) = rules.triggers.get(stem) {
+                    for (second, ri) in list {
+                        let last_trigger = match second {
+                            None => i,
+                            Some(sec) => {
+                                if i + 1 < n && s.word(i + 1) == sec && s.gap(i + 1) == " " {
+                                    i + 1
+                                } else {
+                                    continue;
+                                }
                             }
+                        };
+                        let start = words[i].end - stem.len();
+                        if !matched_rules.iter().any(|&(r, _, _)| r == *ri) {
+                            matched_rules.push((*ri, start, last_trigger));
                         }
-                    };
-                    let start = words[i].end - stem.len();
-                    if !matched_rules.iter().any(|&(r, _, _)| r == *ri) {
-                        matched_rules.push((*ri, start, last_trigger));
                     }
                 }
             }
-        }
-        for (ri, trigger_start, last_trigger) in matched_rules {
-            let rule = &rules.discovery[ri];
-            let mut k = last_trigger + 1;
-            // Titles between the trigger and the name (`العميد الركن X`).
-            let mut skipped = 0;
-            while k < n
-                && skipped < 2
-                && s.same_sentence(i, k)
-                && s.gap(k) == " "
-                && (rule.skip_after_trigger.contains(s.word(k))
-                    || (rule.entity_type == EntityType::Person && {
-                        let x = s.word(k);
-                        x.starts_with("ال") && x.ends_with('ي') && !rules.stop_words.contains(x)
-                    }))
-            {
-                k += 1;
-                skipped += 1;
-            }
-            if k >= n || !s.same_sentence(last_trigger, k) {
-                continue;
-            }
-            let gap = s.gap(k);
-            let (last, quoted) = if gap.trim_end().ends_with(is_open) {
-                match s.quoted_phrase(k) {
-                    // `تدعى "ميليشيا آل البيت"` names a group, not a person.
-                    Some(_) if rule.person_name && !s.name_part(k) => continue,
-                    Some(l) => (l, true),
-                    None => continue,
-                }
-            } else if gap != " " {
-                continue;
-            } else if !rule.end_words.is_empty() {
-                match s.name_before_end_word(k, rule) {
-                    Some(l) => (l, false),
-                    None => continue,
-                }
-            } else {
-                match s.bare_name(k, rule) {
-                    Some(l) => (l, false),
-                    None => continue,
-                }
-            };
-            let (start, first_word) = if rule.keep_trigger && !quoted {
-                (trigger_start, i)
-            } else {
-                (words[k].start, k)
-            };
-            out.push(Discovered {
-                start,
-                end: words[last].end,
-                first_word,
-                last_word: last,
-                entity_type: rule.entity_type,
-                quoted,
-                name_start: words[k].start,
-            });
-            // `قرى X وY وZ`: coordinated names after a list trigger.
-            if rule.list && !quoted {
-                let mut j = last + 1;
-                let mut items = 0;
-                while j < n && items < 6 && s.same_sentence(k, j) && matches!(s.gap(j), " " | "، ")
+            for (ri, trigger_start, last_trigger) in matched_rules {
+                let rule = &rules.discovery[ri];
+                let mut k = last_trigger + 1;
+                // Titles between the trigger and the name (`العميد الركن X`).
+                let mut skipped = 0;
+                while k < n
+                    && skipped < 2
+                    && s.same_sentence(i, k)
+                    && s.gap(k) == " "
+                    && (rule.skip_after_trigger.contains(s.word(k))
+                        || (rule.entity_type == EntityType::Person && {
+                            let x = s.word(k);
+                            x.starts_with("ال") && x.ends_with('ي') && !rules.stop_words.contains(x)
+                        }))
                 {
-                    let x = s.word(j);
-                    let Some(rest) = x.strip_prefix('و') else {
-                        break;
-                    };
-                    if rest.chars().count() < 2
-                        || s.is_stop(rest)
-                        || rules.in_set(&rules.common_words, rest)
-                    {
-                        break;
+                    k += 1;
+                    skipped += 1;
+                }
+                if k >= n || !s.same_sentence(last_trigger, k) {
+                    continue;
+                }
+                let gap = s.gap(k);
+                let (last, quoted) = if opens(gap) {
+                    match s.quoted_phrase(k) {
+                        // `تدعى "ميليشيا آل البيت"` names a group, not a person.
+                        Some(_) if rule.person_name && !s.name_part(k) => continue,
+                        Some(l) => (l, true),
+                        None => continue,
                     }
-                    out.push(Discovered {
-                        start: words[j].start + 'و'.len_utf8(),
-                        end: words[j].end,
-                        first_word: j,
-                        last_word: j,
-                        entity_type: rule.entity_type,
-                        quoted: false,
-                        name_start: words[j].start + 'و'.len_utf8(),
-                    });
-                    items += 1;
-                    j += 1;
+                } else if gap != " " {
+                    continue;
+                } else if !rule.end_words.is_empty() {
+                    match s.name_before_end_word(k, rule) {
+                        Some(l) => (l, false),
+                        None => continue,
+                    }
+                } else {
+                    match s.bare_name(k, rule) {
+                        Some(l) => (l, false),
+                        None => continue,
+                    }
+                };
+                let (start, first_word) = if rule.keep_trigger && !quoted {
+                    (trigger_start, i)
+                } else {
+                    (words[k].start, k)
+                };
+                out.push(Discovered {
+                    start,
+                    end: words[last].end,
+                    first_word,
+                    last_word: last,
+                    entity_type: rule.entity_type,
+                    quoted,
+                    name_start: words[k].start,
+                });
+                // `قرى X وY وZ`: coordinated names after a list trigger.
+                if rule.list && !quoted {
+                    let mut j = last + 1;
+                    let mut items = 0;
+                    while j < n
+                        && items < 6
+                        && s.same_sentence(k, j)
+                        && matches!(s.gap(j), " " | "، ")
+                    {
+                        let x = s.word(j);
+                        let Some(rest) = x.strip_prefix('و') else {
+                            break;
+                        };
+                        if rest.chars().count() < 2
+                            || s.is_stop(rest)
+                            || rules.in_set(&rules.common_words, rest)
+                        {
+                            break;
+                        }
+                        out.push(Discovered {
+                            start: words[j].start + 'و'.len_utf8(),
+                            end: words[j].end,
+                            first_word: j,
+                            last_word: j,
+                            entity_type: rule.entity_type,
+                            quoted: false,
+                            name_start: words[j].start + 'و'.len_utf8(),
+                        });
+                        items += 1;
+                        j += 1;
+                    }
                 }
             }
         }
         i += 1;
     }
-    given_names(&s, &mut out);
+    given_names(&s, &maybe_given, &mut out);
     aged_names(&s, &mut out);
     out
 }
@@ -497,14 +544,21 @@ impl<'a> Scan<'a> {
 /// Coordinated names each start over (`عمار شرتح وماهر جبس`). A given name
 /// right after a place noun or another type's trigger is part of that name
 /// (`مسجد عمر`, `لواء عمر المختار`), and one word alone is never taken.
-fn given_names(s: &Scan, out: &mut Vec<Discovered>) {
+///
+/// `maybe` lists, in order, the words that may be a given name (with or
+/// without `و`), see [`discover`].
+#[inline(never)]
+fn given_names(s: &Scan, maybe: &[usize], out: &mut Vec<Discovered>) {
     let r = s.rules;
     let n = s.words.len();
-    let mut i = 0;
-    while i < n {
+    // The first word not yet taken by a name.
+    let mut next = 0;
+    for &i in maybe {
+        if i < next {
+            continue;
+        }
         let (w, and) = s.without_and(i);
         if !r.first_names.contains(w) {
-            i += 1;
             continue;
         }
         if i > 0 && s.same_sentence(i - 1, i) && s.gap(i) == " " && !and {
@@ -513,7 +567,6 @@ fn given_names(s: &Scan, out: &mut Vec<Discovered>) {
                 || r.in_set(&r.place_nouns, prev)
                 || r.stems(prev).any(|st| r.other_triggers.contains(st))
             {
-                i += 1;
                 continue;
             }
         }
@@ -522,7 +575,7 @@ fn given_names(s: &Scan, out: &mut Vec<Discovered>) {
         let mut j = i + 1;
         while j < n && j - i < 4 && s.same_sentence(i, j) && s.gap(j) == " " {
             let x = s.word(j);
-            if !(compound && !x.starts_with('و')) && !s.name_part(j) {
+            if (!compound || x.starts_with('و')) && !s.name_part(j) {
                 break;
             }
             last = j;
@@ -549,7 +602,7 @@ fn given_names(s: &Scan, out: &mut Vec<Discovered>) {
                 name_start: start,
             });
         }
-        i = last + 1;
+        next = last + 1;
     }
 }
 
@@ -557,10 +610,15 @@ fn given_names(s: &Scan, out: &mut Vec<Discovered>) {
 /// عاماً)`): the 2–4 name words before `(`, from the first word after a
 /// stop word, title or conjunction, without leading words with the
 /// article.
+#[inline(never)]
 fn aged_names(s: &Scan, out: &mut Vec<Discovered>) {
     let r = s.rules;
     let n = s.words.len();
     for k in 1..n.saturating_sub(1) {
+        // Most words do not even start with a digit.
+        if !s.text.as_bytes()[s.words[k].start].is_ascii_digit() {
+            continue;
+        }
         let num = s.word(k);
         if !num.chars().all(|c| c.is_ascii_digit())
             || !s.gap(k).trim_end().ends_with('(')
@@ -583,7 +641,7 @@ fn aged_names(s: &Scan, out: &mut Vec<Discovered>) {
             }
             // The word right before the age is a name whatever it is
             // (`إسراء السيد علي (30 عاماً)`, where `علي` folds to `على`).
-            if !s.name_part(j) && !(j == last && s.word(j).chars().count() >= 2) {
+            if !(s.name_part(j) || (j == last && s.word(j).chars().count() >= 2)) {
                 break;
             }
             begin = Some((j, s.words[j].start));

@@ -391,29 +391,37 @@ impl Tagger {
             bare_positions: &bare_positions,
             in_dateline,
         };
-        let mut found: Vec<Found> = Vec::new();
-        let mut pending: Vec<&Candidate> = Vec::new();
+        // Sized for the usual case (most candidates are accepted), to
+        // spare the regrowth.
+        let mut found: Vec<Found> = Vec::with_capacity(cands.len() + 16);
+        let mut pending: Vec<&Candidate> = Vec::with_capacity(cands.len() / 4);
         for c in cands {
-            let allowed: Targets = c
-                .targets
-                .iter()
-                .copied()
-                .filter(|t| ctx.allows(c, *t))
-                .collect();
-            match ctx.choose(c, &allowed) {
+            // Most aliases name one entity: no list of allowed targets.
+            let chosen = if let [t] = c.targets[..] {
+                ctx.allows(c, t).then_some(t)
+            } else {
+                let allowed: Targets = c
+                    .targets
+                    .iter()
+                    .copied()
+                    .filter(|t| ctx.allows(c, *t))
+                    .collect();
+                ctx.choose(c, &allowed)
+            };
+            match chosen {
                 Some(t) => found.push(self.kb_found(c, t, text)),
                 None => pending.push(c),
             }
         }
 
         // Discovered names: a KB alias becomes its KB entity.
-        let mut discovered: Vec<Found> = Vec::new();
+        let mut discovered: Vec<Found> = Vec::with_capacity(16);
         for mut d in discover(text, words, &self.rules) {
             // `حي X`, `جبل X` where X is a known place: that place.
             if d.name_start > d.start && d.entity_type == EntityType::Location {
                 // `text` is already in matching form, with single spaces.
                 let tail = &text[d.name_start..d.end];
-                let is_place = self.matcher.lookup(tail).map_or(false, |ts| {
+                let is_place = self.matcher.lookup(tail).is_some_and(|ts| {
                     ts.iter().any(|t| {
                         self.kb.entities[t.entity as usize].entity_type == EntityType::Location
                     })
@@ -424,7 +432,8 @@ impl Tagger {
                 }
             }
             let key = text[d.start..d.end].to_string();
-            if key.chars().count() < 2 {
+            // Fewer than two chars.
+            if key.chars().nth(1).is_none() {
                 continue;
             }
             // A key that is only a weak alias of another type (`المشهد` the
@@ -544,20 +553,30 @@ impl Tagger {
         });
         found.extend(discovered);
 
-        // Longest first, KB before discovered, then leftmost.
-        found.sort_by(|a, b| {
-            (b.end - b.start)
-                .cmp(&(a.end - a.start))
-                .then(a.priority.cmp(&b.priority))
-                .then(a.start.cmp(&b.start))
-        });
-        let mut taken = vec![false; text.len()];
-        let mut kept: Vec<Found> = Vec::new();
-        for f in found {
-            if taken[f.start..f.end].iter().any(|&x| x) {
-                continue;
+        // Longest first, KB before discovered, then leftmost; ties keep
+        // their order (the index ends the key). Sorting small keys instead
+        // of the names themselves saves moving them around.
+        let mut order: Vec<(std::cmp::Reverse<usize>, u8, usize, usize)> = found
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (std::cmp::Reverse(f.end - f.start), f.priority, f.start, i))
+            .collect();
+        order.sort_unstable();
+        let mut found: Vec<Option<Found>> = found.into_iter().map(Some).collect();
+        // The spans taken so far, disjoint and sorted: a name is dropped
+        // when it overlaps one (the nearest taken span starting before its
+        // end is the only one that can reach into it).
+        let mut taken: Vec<(usize, usize)> = Vec::new();
+        let mut kept: Vec<Found> = Vec::with_capacity(order.len());
+        for (.., i) in order {
+            let Some(f) = found[i].take() else { continue };
+            if f.start < f.end {
+                let at = taken.partition_point(|&(s, _)| s < f.end);
+                if at > 0 && taken[at - 1].1 > f.start {
+                    continue;
+                }
+                taken.insert(at, (f.start, f.end));
             }
-            taken[f.start..f.end].iter_mut().for_each(|x| *x = true);
             kept.push(f);
         }
         kept.sort_by_key(|f| f.start);
@@ -756,7 +775,7 @@ impl Tagger {
                     } else {
                         continue;
                     };
-                    if dist <= 60 && best.map_or(true, |(d, _)| dist < d) {
+                    if dist <= 60 && !matches!(best, Some((d, _)) if d <= dist) {
                         best = Some((dist, e.id.as_str()));
                     }
                 }

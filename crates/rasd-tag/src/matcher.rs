@@ -37,7 +37,7 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use rasd_model::EntityType;
 
 use crate::kb::{ContextRule, Kb, Origin};
-use crate::rules::Rules;
+use crate::rules::{head8, CliticGroups, Rules};
 
 /// The entities one alias may name (usually one or two, kept inline).
 pub type Targets = smallvec::SmallVec<[Target; 2]>;
@@ -67,8 +67,9 @@ pub struct Matcher {
     /// Match key → pattern index.
     index: HashMap<String, usize>,
     /// Proclitics that may precede a name (article-fused forms excluded:
-    /// the article is part of the alias).
-    prefixes: Vec<String>,
+    /// the article is part of the alias), longest first, each with whether
+    /// it ends with `ل` (which may stand for the article).
+    prefixes: CliticGroups<bool>,
     /// Every prefix of a key that ends where a word ends (see the module
     /// docs), with the pattern index when the prefix is a whole key. A key
     /// can only match from a word start when its leading word is exactly
@@ -100,46 +101,129 @@ pub fn is_word_char(c: char) -> bool {
     }
 }
 
+/// What a char does in [`words`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CharClass {
+    /// A letter or digit ([`is_word_char`]).
+    Word,
+    Space,
+    /// Ends a sentence: a line break or `. ! ? ؟ ؛`.
+    Stop,
+    /// Any other mark (the next word is not `tight_before`).
+    Other,
+}
+
+fn char_class(c: char) -> CharClass {
+    if is_word_char(c) {
+        CharClass::Word
+    } else {
+        match c {
+            ' ' => CharClass::Space,
+            '\n' | '.' | '!' | '?' | '؟' | '؛' => CharClass::Stop,
+            _ => CharClass::Other,
+        }
+    }
+}
+
+/// Classes of ASCII (by byte) and of the Arabic block U+0600..U+06FF (by
+/// code point - 0x600), computed once from [`char_class`].
+static CLASSES: std::sync::LazyLock<([CharClass; 128], [CharClass; 256])> =
+    std::sync::LazyLock::new(|| {
+        let mut ascii = [CharClass::Other; 128];
+        for (b, class) in ascii.iter_mut().enumerate() {
+            *class = char_class(char::from(b as u8));
+        }
+        let mut arabic = [CharClass::Other; 256];
+        for (i, class) in arabic.iter_mut().enumerate() {
+            *class = char::from_u32(0x600 + i as u32).map_or(CharClass::Other, char_class);
+        }
+        (ascii, arabic)
+    });
+
+/// Class and byte length of the char at byte `i` of `text`.
+#[inline(always)]
+fn class_at(
+    text: &str,
+    i: usize,
+    (ascii, arabic): &([CharClass; 128], [CharClass; 256]),
+) -> (CharClass, usize) {
+    let bytes = text.as_bytes();
+    let b = bytes[i];
+    if b < 0x80 {
+        (ascii[usize::from(b)], 1)
+    } else if (0xD8..=0xDB).contains(&b) && i + 1 < bytes.len() {
+        let cp = (usize::from(b & 0x03) << 6) | usize::from(bytes[i + 1] & 0x3F);
+        (arabic[cp], 2)
+    } else {
+        let c = text[i..]
+            .chars()
+            .next()
+            .unwrap_or(char::REPLACEMENT_CHARACTER);
+        (char_class(c), c.len_utf8())
+    }
+}
+
 /// Split a matching text into words (runs of letters and digits).
+///
+/// The scan looks up the class of ASCII and Arabic-block chars (two bytes,
+/// lead byte 0xD8 to 0xDB), which make almost all of a matching text, in
+/// tables; other chars go through the general decoder.
 pub fn words(text: &str) -> Vec<Word> {
-    let mut out = Vec::with_capacity(text.len() / 6);
+    let tables = &*CLASSES;
+    let n = text.len();
+    let mut out = Vec::with_capacity(n / 6);
     let mut sentence = 0u32;
-    let mut start: Option<usize> = None;
-    let mut tight = false;
+    // Only spaces since the previous word (or the start).
     let mut gap_clean = true;
-    for (i, c) in text.char_indices() {
-        if is_word_char(c) {
-            if start.is_none() {
-                start = Some(i);
-                tight = gap_clean;
-            }
-        } else {
-            if let Some(s) = start.take() {
-                out.push(Word {
-                    start: s,
-                    end: i,
-                    sentence,
-                    tight_before: tight,
-                });
-                gap_clean = true;
-            }
+    let mut i = 0;
+    loop {
+        // The gap before the next word.
+        let mut class = CharClass::Other;
+        while i < n {
+            let (c, len) = class_at(text, i, tables);
+            class = c;
             match c {
-                ' ' => {}
-                '\n' | '.' | '!' | '?' | '؟' | '؛' => {
+                CharClass::Word => break,
+                CharClass::Space => {}
+                CharClass::Stop => {
                     sentence += 1;
                     gap_clean = false;
                 }
-                _ => gap_clean = false,
+                CharClass::Other => gap_clean = false,
             }
+            i += len;
         }
-    }
-    if let Some(s) = start {
+        if i >= n || class != CharClass::Word {
+            break;
+        }
+        let start = i;
+        let bytes = text.as_bytes();
+        loop {
+            // Runs of Arabic letters, the bulk of a text, in a tight loop.
+            while let &[b0 @ 0xD8..=0xDB, b1, ..] = &bytes[i..] {
+                if tables.1[(usize::from(b0 & 0x03) << 6) | usize::from(b1 & 0x3F)]
+                    != CharClass::Word
+                {
+                    break;
+                }
+                i += 2;
+            }
+            if i >= n {
+                break;
+            }
+            let (c, len) = class_at(text, i, tables);
+            if c != CharClass::Word {
+                break;
+            }
+            i += len;
+        }
         out.push(Word {
-            start: s,
-            end: text.len(),
+            start,
+            end: i,
             sentence,
-            tight_before: tight,
+            tight_before: gap_clean,
         });
+        gap_clean = true;
     }
     out
 }
@@ -231,12 +315,13 @@ impl Matcher {
             }
             word_prefixes.insert(k.clone(), Some(pid));
         }
-        let prefixes = rules
-            .proclitics
-            .iter()
-            .filter(|p| !p.ends_with("ال") && !p.ends_with("لل"))
-            .cloned()
-            .collect();
+        let prefixes = CliticGroups::new(
+            rules
+                .proclitics
+                .iter()
+                .filter(|p| !p.ends_with("ال") && !p.ends_with("لل"))
+                .map(|p| (p.as_str(), p.ends_with('ل'))),
+        );
         Ok(Matcher {
             patterns,
             index,
@@ -265,14 +350,21 @@ impl Matcher {
         self.patterns.len()
     }
 
-    /// All aliases that start at `start` (inside `words[0]`) and end where
-    /// a word ends, as (end, pattern index) in end order: word by word
-    /// through the prefix table.
-    fn walk(&self, text: &str, start: usize, words: &[Word], out: &mut Vec<(usize, usize)>) {
-        for w in words {
+    /// All aliases that start at `start` and end where a word after
+    /// `words[first]` ends, as (word index, pattern index) in word order:
+    /// word by word through the prefix table.
+    fn walk(
+        &self,
+        text: &str,
+        start: usize,
+        words: &[Word],
+        first: usize,
+        out: &mut Vec<(usize, usize)>,
+    ) {
+        for (wi, w) in words.iter().enumerate().skip(first + 1) {
             match self.word_prefixes.get(&text[start..w.end]) {
                 None => break,
-                Some(Some(pid)) => out.push((w.end, *pid)),
+                Some(Some(pid)) => out.push((wi, *pid)),
                 Some(None) => {}
             }
         }
@@ -281,33 +373,44 @@ impl Matcher {
     /// Every alias occurrence in `text` (a matching text) with its targets,
     /// unfiltered by context.
     pub fn candidates(&self, text: &str, words: &[Word]) -> Vec<Candidate> {
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(words.len() / 4 + 4);
         let mut found = Vec::new();
         let mut blocked: Vec<(usize, usize)> = Vec::new();
         for (wi, w) in words.iter().enumerate() {
             let word = &text[w.start..w.end];
-            let mut starts: smallvec::SmallVec<[(usize, bool); 4]> =
-                smallvec::smallvec![(0, false)];
+            // Where a name may start: the word start, and after each
+            // proclitic the word begins with (with whether it ends in `ل`).
             let clitic_start = matches!(word.chars().next(), Some('و' | 'ف' | 'ب' | 'ك' | 'ل'));
-            for p in self.prefixes.iter().filter(|_| clitic_start) {
-                if word.len() > p.len() + 2 && word.starts_with(p.as_str()) {
-                    starts.push((p.len(), p.ends_with('ل')));
-                }
-            }
+            let head = if clitic_start {
+                head8(word.as_bytes())
+            } else {
+                0
+            };
+            let clitics = if clitic_start {
+                self.prefixes.for_word(word)
+            } else {
+                &[]
+            };
+            let starts =
+                std::iter::once((0, false)).chain(clitics.iter().filter_map(|(p, lam)| {
+                    let rest = p.strip(word, head)?;
+                    (rest.len() > 2).then_some((word.len() - rest.len(), *lam))
+                }));
             for (clitic_len, lam) in starts {
                 let start = w.start + clitic_len;
-                if !self.word_prefixes.contains_key(&text[start..w.end]) {
+                // The first word's lookup also says whether any alias
+                // starts here at all.
+                let Some(&first) = self.word_prefixes.get(&text[start..w.end]) else {
                     continue;
-                }
+                };
                 found.clear();
-                self.walk(text, start, &words[wi..], &mut found);
-                for &(end, pid) in &found {
+                if let Some(pid) = first {
+                    found.push((wi, pid));
+                }
+                self.walk(text, start, words, wi, &mut found);
+                for &(last_word, pid) in &found {
                     let p = &self.patterns[pid];
-                    // The word the match ends with (it ends on a boundary).
-                    let last_word = wi + words[wi..].partition_point(|x| x.end < end);
-                    if last_word >= words.len() || words[last_word].end != end {
-                        continue;
-                    }
+                    let end = words[last_word].end;
                     if p.blocker {
                         blocked.push((w.start + clitic_len, end));
                     }
@@ -346,7 +449,7 @@ impl Matcher {
                 continue;
             }
             let gap = &text[c.end..words[j].start];
-            if gap.trim() != "\"" || !gap.starts_with('"') {
+            if gap == " " || gap.trim() != "\"" || !gap.starts_with('"') {
                 continue;
             }
             let key = format!(
@@ -436,11 +539,13 @@ impl<'a> Context<'a> {
     /// At the start of a line and followed by `:` or `-` (a dateline such
     /// as `تشرين:` or `جسر – متابعات`).
     fn dateline(&self, c: &Candidate) -> bool {
-        let line_start = self.text[..c.start - c.clitic_len]
-            .trim_end_matches([' ', '"'])
-            .chars()
-            .next_back()
-            .map_or(true, |ch| ch == '\n');
+        let line_start = matches!(
+            self.text[..c.start - c.clitic_len]
+                .trim_end_matches([' ', '"'])
+                .chars()
+                .next_back(),
+            None | Some('\n')
+        );
         if !line_start {
             return false;
         }
@@ -453,7 +558,7 @@ impl<'a> Context<'a> {
 
     fn place_noun_before(&self, c: &Candidate) -> bool {
         self.prev_word(c)
-            .map_or(false, |p| self.rules.in_set(&self.rules.place_nouns, p))
+            .is_some_and(|p| self.rules.in_set(&self.rules.place_nouns, p))
     }
 
     fn preposition_before(&self, c: &Candidate) -> bool {
@@ -462,9 +567,8 @@ impl<'a> Context<'a> {
             let w = self.word(c.first_word);
             return w.starts_with('ب') || w.starts_with("وب") || w.starts_with("فب");
         }
-        self.prev_word(c).map_or(false, |p| {
-            self.rules.in_set(&self.rules.place_prepositions, p)
-        })
+        self.prev_word(c)
+            .is_some_and(|p| self.rules.in_set(&self.rules.place_prepositions, p))
     }
 
     /// An ancestor of `entity` is mentioned within a few words in the same
@@ -543,7 +647,7 @@ impl<'a> Context<'a> {
             {
                 // `وسط المدينة` is the city just named, not the village
                 // `المدينة`: only `قرية المدينة` names the village.
-                self.prev_word(c).map_or(false, |p| {
+                self.prev_word(c).is_some_and(|p| {
                     self.rules.in_set(&self.rules.place_nouns, p)
                         && !self.rules.in_set(&self.rules.directions, p)
                 })
@@ -595,6 +699,81 @@ impl<'a> Context<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// The char-by-char word split that [`words`] replaced.
+    fn words_reference(text: &str) -> Vec<Word> {
+        let mut out = Vec::new();
+        let mut sentence = 0u32;
+        let mut start: Option<usize> = None;
+        let mut tight = false;
+        let mut gap_clean = true;
+        for (i, c) in text.char_indices() {
+            if is_word_char(c) {
+                if start.is_none() {
+                    start = Some(i);
+                    tight = gap_clean;
+                }
+            } else {
+                if let Some(s) = start.take() {
+                    out.push(Word {
+                        start: s,
+                        end: i,
+                        sentence,
+                        tight_before: tight,
+                    });
+                    gap_clean = true;
+                }
+                match c {
+                    ' ' => {}
+                    '\n' | '.' | '!' | '?' | '؟' | '؛' => {
+                        sentence += 1;
+                        gap_clean = false;
+                    }
+                    _ => gap_clean = false,
+                }
+            }
+        }
+        if let Some(s) = start {
+            out.push(Word {
+                start: s,
+                end: text.len(),
+                sentence,
+                tight_before: tight,
+            });
+        }
+        out
+    }
+
+    fn same_words(text: &str) {
+        let key = |ws: Vec<Word>| -> Vec<(usize, usize, u32, bool)> {
+            ws.iter()
+                .map(|w| (w.start, w.end, w.sentence, w.tight_before))
+                .collect()
+        };
+        assert_eq!(key(words(text)), key(words_reference(text)), "{text:?}");
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+        #[test]
+        fn words_match_the_char_by_char_split(
+            text in "[\u{0600}-\u{06FF}\u{0750}-\u{077F} a-zA-Z0-9_#*()«»“”\n،؛؟.!?\"😀é]{0,40}",
+            any_text in any::<String>(),
+        ) {
+            same_words(&text);
+            same_words(&any_text);
+        }
+    }
+
+    #[test]
+    fn words_match_on_every_arabic_block_char() {
+        for cp in 0x600..0x700 {
+            let c = char::from_u32(cp).unwrap();
+            same_words(&format!("ب{c}ب {c} x{c}"));
+        }
+    }
 
     #[test]
     fn words_split_on_punctuation_and_count_sentences() {

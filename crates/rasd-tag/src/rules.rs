@@ -120,20 +120,20 @@ pub struct DiscoveryRule {
 pub struct Rules {
     /// Proclitic strings, longest first.
     pub proclitics: Vec<String>,
-    pub place_nouns: HashSet<String>,
-    pub place_prepositions: HashSet<String>,
+    pub place_nouns: WordSet,
+    pub place_prepositions: WordSet,
     /// Cue words that allow a weak alias of an entity of that type.
-    pub weak_alias_cues: HashMap<EntityType, HashSet<String>>,
+    pub weak_alias_cues: HashMap<EntityType, WordSet>,
     /// Nouns that refer back to a place (`المدينة`): a village of that
     /// name needs a place noun right before it.
-    pub generic_place_words: HashSet<String>,
+    pub generic_place_words: WordSet,
     /// Direction words (`شرق`), also in `place_nouns`.
-    pub directions: HashSet<String>,
-    pub currency_words: HashSet<String>,
-    pub common_words: HashSet<String>,
-    pub stop_words: HashSet<String>,
-    pub name_heads: HashSet<String>,
-    pub saying_verbs: HashSet<String>,
+    pub directions: WordSet,
+    pub currency_words: WordSet,
+    pub common_words: WordSet,
+    pub stop_words: WordSet,
+    pub name_heads: WordSet,
+    pub saying_verbs: WordSet,
     /// Trigger (first word, normalized) → (second word if the trigger has
     /// two words, rule index).
     pub triggers: HashMap<String, Vec<(Option<String>, usize)>>,
@@ -143,7 +143,7 @@ pub struct Rules {
     /// Given names that start a person's full name (`أحمد`, `عبد`).
     pub first_names: HashSet<String>,
     /// Units of an age in parentheses after a name (`(30 عاماً)`).
-    pub age_words: HashSet<String>,
+    pub age_words: WordSet,
     /// Trigger words of PERSON rules (titles, `الشاب`, `المدعو`).
     pub person_triggers: HashSet<String>,
     /// Trigger words of the other rules and quoted heads: a given name
@@ -156,9 +156,290 @@ pub struct Rules {
     /// (`نظام بشار الأسد`).
     pub regime_words: HashSet<String>,
     /// `سابقاً` in `X (Y سابقاً)`: Y is X's former name.
-    pub former_markers: HashSet<String>,
+    pub former_markers: WordSet,
     /// `وهي` in `X، وهي (Y سابقاً)`.
-    pub former_links: HashSet<String>,
+    pub former_links: WordSet,
+    /// `proclitics` packed for [`Rules::stems`] (same order).
+    clitics: CliticGroups<()>,
+    /// Ends of the `triggers` keys and of `first_names`: most words end
+    /// like none of them and skip the hash lookups of every stem.
+    pub trigger_tails: TailFilter,
+    pub first_name_tails: TailFilter,
+    /// Length and first 4 bytes of the `triggers` keys: a stem of a word
+    /// that passed `trigger_tails` is looked up only when it starts like a
+    /// trigger of its length.
+    pub trigger_heads: HeadFilter,
+}
+
+/// A bit set of (length, first 4 bytes) of a list of words: when
+/// [`HeadFilter::may_be`] says no, the word is not in the list.
+#[derive(Debug, Clone)]
+pub struct HeadFilter {
+    bits: Vec<u64>,
+    /// Some key is shorter than 4 bytes: every word passes.
+    pass_all: bool,
+}
+
+impl Default for HeadFilter {
+    fn default() -> Self {
+        HeadFilter {
+            bits: Vec::new(),
+            pass_all: true,
+        }
+    }
+}
+
+impl HeadFilter {
+    pub fn new<'a>(keys: impl IntoIterator<Item = &'a str>) -> HeadFilter {
+        let mut f = HeadFilter {
+            bits: vec![0; 1 << (TAIL_BITS - 6)],
+            pass_all: false,
+        };
+        for k in keys {
+            match Self::slot(k) {
+                Some(i) => f.bits[i >> 6] |= 1 << (i & 63),
+                None => f.pass_all = true,
+            }
+        }
+        f
+    }
+
+    #[inline]
+    fn slot(word: &str) -> Option<usize> {
+        let first4: [u8; 4] = word.as_bytes().get(..4)?.try_into().ok()?;
+        let h = u64::from(u32::from_le_bytes(first4)) | ((word.len() as u64) << 32);
+        Some((h.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - TAIL_BITS)) as usize)
+    }
+
+    /// False when `word` is not in the list.
+    #[inline]
+    pub fn may_be(&self, word: &str) -> bool {
+        // A word shorter than every key is none of them.
+        self.pass_all || Self::slot(word).is_some_and(|i| self.bits[i >> 6] & (1 << (i & 63)) != 0)
+    }
+}
+
+/// A word list of [`Rules`] with the [`TailFilter`] of its words, so that
+/// [`Rules::in_set`] skips the lookups of every stem for most words. Reads
+/// as the plain set; it is built once and not changed after.
+#[derive(Debug, Clone, Default)]
+pub struct WordSet {
+    words: HashSet<String>,
+    tails: TailFilter,
+}
+
+impl From<HashSet<String>> for WordSet {
+    fn from(words: HashSet<String>) -> WordSet {
+        let tails = TailFilter::new(words.iter().map(String::as_str));
+        WordSet { words, tails }
+    }
+}
+
+impl std::ops::Deref for WordSet {
+    type Target = HashSet<String>;
+
+    fn deref(&self) -> &HashSet<String> {
+        &self.words
+    }
+}
+
+/// A proclitic as its bytes packed in a `u64` (little-endian, zero
+/// padded), so that testing it against a word's first bytes is a masked
+/// compare instead of a `memcmp` call: [`Rules::stems`] tries every
+/// proclitic on every word that starts with a proclitic letter.
+#[derive(Debug, Clone)]
+pub(crate) struct Clitic {
+    text: String,
+    bits: u64,
+    mask: u64,
+}
+
+impl Clitic {
+    pub(crate) fn new(text: &str) -> Clitic {
+        let b = text.as_bytes();
+        let n = b.len().min(8);
+        let mask = if n == 8 {
+            u64::MAX
+        } else {
+            (1u64 << (8 * n)) - 1
+        };
+        Clitic {
+            text: text.to_string(),
+            bits: head8(b) & mask,
+            mask,
+        }
+    }
+
+    /// `word` without this proclitic, when it starts with it; `head` is
+    /// [`head8`] of the word.
+    #[inline]
+    pub(crate) fn strip<'a>(&self, word: &'a str, head: u64) -> Option<&'a str> {
+        if head & self.mask != self.bits {
+            return None;
+        }
+        if self.text.len() <= 8 {
+            // The first `len` bytes are the proclitic; `get` checks that
+            // the word is long enough and cut on a char boundary.
+            word.get(self.text.len()..)
+        } else {
+            word.strip_prefix(self.text.as_str())
+        }
+    }
+}
+
+/// Proclitics grouped by their first char, each group in the order of the
+/// full list: a word is only tried against those that can start it.
+#[derive(Debug, Clone)]
+pub(crate) struct CliticGroups<T> {
+    groups: Vec<(char, Vec<(Clitic, T)>)>,
+}
+
+impl<T> Default for CliticGroups<T> {
+    fn default() -> Self {
+        CliticGroups { groups: Vec::new() }
+    }
+}
+
+impl<T> CliticGroups<T> {
+    /// Proclitics (non-empty) with a value each, in trial order.
+    pub(crate) fn new<'a>(items: impl IntoIterator<Item = (&'a str, T)>) -> Self {
+        let mut groups: Vec<(char, Vec<(Clitic, T)>)> = Vec::new();
+        for (text, value) in items {
+            let Some(first) = text.chars().next() else {
+                continue;
+            };
+            let entry = (Clitic::new(text), value);
+            match groups.iter_mut().find(|(c, _)| *c == first) {
+                Some((_, list)) => list.push(entry),
+                None => groups.push((first, vec![entry])),
+            }
+        }
+        CliticGroups { groups }
+    }
+
+    /// The proclitics that start with the first char of `word`.
+    #[inline]
+    pub(crate) fn for_word(&self, word: &str) -> &[(Clitic, T)] {
+        let Some(first) = word.chars().next() else {
+            return &[];
+        };
+        self.groups
+            .iter()
+            .find(|(c, _)| *c == first)
+            .map_or(&[], |(_, list)| list.as_slice())
+    }
+}
+
+/// Up to the first 8 bytes of `b`, little-endian, zero padded.
+#[inline]
+pub(crate) fn head8(b: &[u8]) -> u64 {
+    if let Some(first8) = b.first_chunk::<8>() {
+        return u64::from_le_bytes(*first8);
+    }
+    let mut buf = [0u8; 8];
+    for (d, s) in buf.iter_mut().zip(b) {
+        *d = *s;
+    }
+    u64::from_le_bytes(buf)
+}
+
+/// A bit set of word ends of a list of words (a Bloom filter with one
+/// hash): when [`TailFilter::may_end`] says no, no word of the list is a
+/// suffix of the tested word, so none of its stems (which are all
+/// suffixes) needs a hash lookup. Keys of 6 bytes or more are filed by
+/// their last 6 bytes (three Arabic letters: two letters are too often a
+/// common ending such as `ية`), shorter ones by their last 4.
+#[derive(Debug, Clone)]
+pub struct TailFilter {
+    /// Last 6 bytes of the keys that have them.
+    long: Vec<u64>,
+    /// Last 4 bytes of the keys of 4 or 5 bytes.
+    short: Vec<u64>,
+    /// Some key is shorter than 4 bytes: the filter cannot tell, every word
+    /// passes.
+    pass_all: bool,
+}
+
+impl Default for TailFilter {
+    fn default() -> Self {
+        TailFilter {
+            long: Vec::new(),
+            short: Vec::new(),
+            pass_all: true,
+        }
+    }
+}
+
+const TAIL_BITS: u32 = 13;
+const LONG_TAIL: usize = 6;
+const SHORT_TAIL: usize = 4;
+
+impl TailFilter {
+    pub fn new<'a>(keys: impl IntoIterator<Item = &'a str>) -> TailFilter {
+        let mut f = TailFilter {
+            long: vec![0; 1 << (TAIL_BITS - 6)],
+            short: vec![0; 1 << (TAIL_BITS - 6)],
+            pass_all: false,
+        };
+        for k in keys {
+            if let Some(i) = Self::slot(k, LONG_TAIL) {
+                f.long[i >> 6] |= 1 << (i & 63);
+            } else if let Some(i) = Self::slot(k, SHORT_TAIL) {
+                f.short[i >> 6] |= 1 << (i & 63);
+            } else {
+                f.pass_all = true;
+            }
+        }
+        f
+    }
+
+    /// Bit of the last `n` (4 or 6) bytes of `word`, if it has that many.
+    #[inline]
+    fn slot(word: &str, n: usize) -> Option<usize> {
+        let b = word.as_bytes();
+        let len = b.len();
+        let last4: [u8; 4] = b.get(len.checked_sub(4)?..)?.try_into().ok()?;
+        let mut h = u64::from(u32::from_le_bytes(last4));
+        if n == LONG_TAIL {
+            let before: [u8; 2] = b.get(len.checked_sub(6)?..len - 4)?.try_into().ok()?;
+            h = (h << 16) | u64::from(u16::from_le_bytes(before));
+        }
+        Some((h.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - TAIL_BITS)) as usize)
+    }
+
+    /// False when no key of the list ends `word` (nor equals it).
+    #[inline]
+    pub fn may_end(&self, word: &str) -> bool {
+        self.may_end_with(&Tails::of(word))
+    }
+
+    /// [`TailFilter::may_end`] for a word whose [`Tails`] are known (one
+    /// word tested against several lists).
+    #[inline]
+    pub fn may_end_with(&self, tails: &Tails) -> bool {
+        let hit = |bits: &[u64], slot: Option<usize>| {
+            slot.is_some_and(|i| bits[i >> 6] & (1 << (i & 63)) != 0)
+        };
+        // A word shorter than every key ends with none of them.
+        self.pass_all || hit(&self.long, tails.long) || hit(&self.short, tails.short)
+    }
+}
+
+/// The bits of a word's ends in any [`TailFilter`].
+#[derive(Debug, Clone, Copy)]
+pub struct Tails {
+    long: Option<usize>,
+    short: Option<usize>,
+}
+
+impl Tails {
+    #[inline]
+    pub fn of(word: &str) -> Tails {
+        Tails {
+            long: TailFilter::slot(word, LONG_TAIL),
+            short: TailFilter::slot(word, SHORT_TAIL),
+        }
+    }
 }
 
 fn keys(words: &[String]) -> HashSet<String> {
@@ -197,22 +478,25 @@ impl Rules {
         proclitics.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
         let mut rules = Rules {
             proclitics,
-            place_nouns: keys(&raw.place_nouns),
-            place_prepositions: keys(&raw.place_prepositions),
-            weak_alias_cues: typed_lists(&raw.weak_alias_cues),
-            generic_place_words: keys(&raw.generic_place_words),
-            directions: keys(&raw.directions),
-            currency_words: keys(&raw.currency_words),
-            common_words: keys(&raw.common_words),
-            stop_words: keys(&raw.stop_words),
-            name_heads: keys(&raw.name_heads),
-            saying_verbs: keys(&raw.saying_verbs),
+            place_nouns: keys(&raw.place_nouns).into(),
+            place_prepositions: keys(&raw.place_prepositions).into(),
+            weak_alias_cues: typed_lists(&raw.weak_alias_cues)
+                .into_iter()
+                .map(|(ty, words)| (ty, words.into()))
+                .collect(),
+            generic_place_words: keys(&raw.generic_place_words).into(),
+            directions: keys(&raw.directions).into(),
+            currency_words: keys(&raw.currency_words).into(),
+            common_words: keys(&raw.common_words).into(),
+            stop_words: keys(&raw.stop_words).into(),
+            name_heads: keys(&raw.name_heads).into(),
+            saying_verbs: keys(&raw.saying_verbs).into(),
             first_names: keys(&raw.first_names),
-            age_words: keys(&raw.age_words),
+            age_words: keys(&raw.age_words).into(),
             not_names: keys(&raw.not_names).into_iter().collect(),
             regime_words: keys(&raw.regime_words),
-            former_markers: keys(&raw.former_markers),
-            former_links: keys(&raw.former_links),
+            former_markers: keys(&raw.former_markers).into(),
+            former_links: keys(&raw.former_links).into(),
             ..Rules::default()
         };
         for r in raw.discovery {
@@ -251,6 +535,10 @@ impl Rules {
                 rules.quoted_heads.insert(w, ty);
             }
         }
+        rules.clitics = CliticGroups::new(rules.proclitics.iter().map(|p| (p.as_str(), ())));
+        rules.trigger_tails = TailFilter::new(rules.triggers.keys().map(String::as_str));
+        rules.trigger_heads = HeadFilter::new(rules.triggers.keys().map(String::as_str));
+        rules.first_name_tails = TailFilter::new(rules.first_names.iter().map(String::as_str));
         Ok(rules)
     }
 
@@ -261,22 +549,32 @@ impl Rules {
         // Every proclitic starts with one of these letters; most words do
         // not, and skip the list.
         let clitic_start = matches!(word.chars().next(), Some('و' | 'ف' | 'ب' | 'ك' | 'ل'));
-        let list: &'a [String] = if clitic_start { &self.proclitics } else { &[] };
-        std::iter::once(word).chain(list.iter().filter_map(move |p| {
-            word.strip_prefix(p.as_str())
-                .filter(|rest| rest.chars().count() >= 2)
+        let (list, head): (&'a [(Clitic, ())], u64) = if clitic_start {
+            (self.clitics.for_word(word), head8(word.as_bytes()))
+        } else {
+            (&[], 0)
+        };
+        std::iter::once(word).chain(list.iter().filter_map(move |(p, ())| {
+            // At least two chars left.
+            p.strip(word, head)
+                .filter(|rest| rest.chars().nth(1).is_some())
         }))
     }
 
     /// Is the word, with or without proclitics, in the set?
-    pub fn in_set(&self, set: &HashSet<String>, word: &str) -> bool {
-        self.stems(word).any(|s| set.contains(s))
+    pub fn in_set(&self, set: &WordSet, word: &str) -> bool {
+        // Every stem ends the word: when no listed word does, none is a stem.
+        let may_end = set.tails.may_end(word);
+        (may_end && self.stems(word).any(|s| set.contains(s)))
             // `لل`/`بال` fusions drop the article: `للمدينة` → `المدينة`.
-            || ["لل", "ولل", "فلل"].iter().any(|p| {
-                word.strip_prefix(p)
-                    .map(|rest| with_article(rest, |w| set.contains(w)))
-                    .unwrap_or(false)
-            })
+            // `ال` + a rest of `LONG_TAIL` bytes or more ends like the word.
+            || (matches!(word.chars().next(), Some('ل' | 'و' | 'ف'))
+                && ["لل", "ولل", "فلل"].iter().any(|p| {
+                    word.strip_prefix(p)
+                        .filter(|rest| may_end || rest.len() < LONG_TAIL)
+                        .map(|rest| with_article(rest, |w| set.contains(w)))
+                        .unwrap_or(false)
+                }))
     }
 }
 
@@ -293,5 +591,112 @@ fn with_article<R>(rest: &str, f: impl FnOnce(&str) -> R) -> R {
         f(std::str::from_utf8(&buf[..n]).unwrap_or_default())
     } else {
         f(&format!("{ARTICLE}{rest}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn rules() -> &'static Rules {
+        static R: std::sync::OnceLock<Rules> = std::sync::OnceLock::new();
+        R.get_or_init(|| Rules::parse(crate::kb::TRIGGERS_JSON.expect("triggers.json")).unwrap())
+    }
+
+    /// The `strip_prefix` loop that the packed proclitics replaced.
+    fn stems_reference<'a>(r: &'a Rules, word: &'a str) -> Vec<&'a str> {
+        let clitic_start = matches!(word.chars().next(), Some('و' | 'ف' | 'ب' | 'ك' | 'ل'));
+        let list: &[String] = if clitic_start { &r.proclitics } else { &[] };
+        std::iter::once(word)
+            .chain(list.iter().filter_map(|p| {
+                word.strip_prefix(p.as_str())
+                    .filter(|rest| rest.chars().count() >= 2)
+            }))
+            .collect()
+    }
+
+    /// [`Rules::in_set`] without the tail filter.
+    fn in_set_reference(r: &Rules, set: &HashSet<String>, word: &str) -> bool {
+        stems_reference(r, word).iter().any(|s| set.contains(*s))
+            || ["لل", "ولل", "فلل"].iter().any(|p| {
+                word.strip_prefix(p)
+                    .is_some_and(|rest| set.contains(&format!("ال{rest}")))
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
+
+        #[test]
+        fn in_set_agrees_with_the_unfiltered_lookup(
+            word in "(لل|ولل|فلل|وبال|ب|و|ف)?[\u{0621}-\u{064A}]{0,7}",
+        ) {
+            let r = rules();
+            for set in [
+                &r.place_nouns,
+                &r.place_prepositions,
+                &r.stop_words,
+                &r.common_words,
+                &r.currency_words,
+                &r.saying_verbs,
+                &r.name_heads,
+                &r.generic_place_words,
+            ] {
+                prop_assert_eq!(r.in_set(set, &word), in_set_reference(r, set, &word), "{}", word);
+            }
+        }
+
+        #[test]
+        fn in_set_finds_every_listed_word_with_any_prefix(
+            pick in 0usize..1000,
+            prefix in prop::sample::select(vec!["", "و", "ب", "لل", "ولل", "فلل", "وبال", "فال"]),
+        ) {
+            let r = rules();
+            for set in [&r.place_nouns, &r.stop_words, &r.common_words, &r.name_heads] {
+                let mut words: Vec<&String> = set.iter().collect();
+                words.sort();
+                let w = words[pick % words.len()];
+                let word = match w.strip_prefix("ال") {
+                    Some(rest) if prefix.ends_with("لل") => format!("{prefix}{rest}"),
+                    _ => format!("{prefix}{w}"),
+                };
+                prop_assert_eq!(r.in_set(set, &word), in_set_reference(r, set, &word), "{}", word);
+            }
+        }
+
+        #[test]
+        fn stems_and_tails_agree_with_the_plain_lookups(
+            word in "[وفبكلاهيةن]{0,4}[\u{0621}-\u{064A}a-z0-9]{0,6}",
+        ) {
+            let r = rules();
+            let stems: Vec<&str> = r.stems(&word).collect();
+            prop_assert_eq!(&stems, &stems_reference(r, &word));
+            if !r.trigger_tails.may_end(&word) {
+                prop_assert!(stems.iter().all(|s| !r.triggers.contains_key(*s)));
+            }
+            for st in &stems {
+                if !r.trigger_heads.may_be(st) {
+                    prop_assert!(!r.triggers.contains_key(*st));
+                }
+            }
+            if !r.first_name_tails.may_end(&word) {
+                prop_assert!(!r.first_names.contains(&word));
+                let rest = word.strip_prefix('و').unwrap_or(&word);
+                prop_assert!(!r.first_names.contains(rest));
+            }
+        }
+    }
+
+    #[test]
+    fn every_trigger_and_first_name_passes_its_filter() {
+        let r = rules();
+        for k in r.triggers.keys() {
+            assert!(r.trigger_tails.may_end(k), "{k}");
+            assert!(r.trigger_tails.may_end(&format!("وب{k}")), "{k}");
+        }
+        for k in &r.first_names {
+            assert!(r.first_name_tails.may_end(&format!("و{k}")), "{k}");
+        }
     }
 }

@@ -175,7 +175,7 @@ fn shared_aliases_have_disambiguation_notes() {
         }
         if curated
             .iter()
-            .any(|e| e.note.as_deref().map_or(true, |n| n.trim().is_empty()))
+            .any(|e| e.note.as_deref().is_none_or(|n| n.trim().is_empty()))
         {
             let ids: Vec<&str> = es.iter().map(|e| e.id.as_str()).collect();
             bad.push(format!("{key}: {ids:?}"));
@@ -210,7 +210,7 @@ fn coverage_meets_the_issue() {
         .filter(|e| {
             e.kind
                 .as_deref()
-                .map_or(false, |k| k.starts_with("governorate"))
+                .is_some_and(|k| k.starts_with("governorate"))
         })
         .count();
     assert_eq!(govs, 14);
