@@ -51,6 +51,7 @@ use smallvec::SmallVec;
 use crate::norm::MatchText;
 pub use crate::numbers::parse_number;
 use crate::numbers::{fold, strip_waw, tokenize_glued, NumberLexicon, TokClass, Words};
+use crate::rules::{TailFilter, Tails};
 
 const LEXICON_JSON: &str = include_str!("../data/casualties.json");
 
@@ -123,90 +124,12 @@ pub(crate) struct Lexicon {
     /// Folded forms of the count nouns (`قتلى`، `جريح`), for a cheap test
     /// of whether a stretch of text can hold a count-noun statement.
     count_noun_forms: HashSet<String>,
-    /// Which words may end with a trigger's first word or a count noun:
-    /// the lookups with clitic stripping run only on those.
-    word_ends: EndFilter,
-}
-
-/// A cheap conservative test of which sets of keys a word can end with,
-/// run on every word of an article before the exact lookups.
-///
-/// Why a suffix test: the exact lookups only ever strip *prefixes*
-/// (proclitics, the article), so a word can match a key only if it ends
-/// with it. For each set (a bit of a byte) the filter marks the slot of a
-/// hash of each key's last 8 bytes (keys of 6 or 7 bytes, i.e. three Arabic
-/// letters: of their last 6 bytes, in a second table); a word is looked up
-/// by the same tails. A word whose bits are clear ends with no key of the
-/// set; a word with a bit set still needs the exact lookup (hash
-/// collisions and words that share only the tail pass too).
-#[derive(Debug)]
-struct EndFilter {
-    /// Bits of the sets with a key of 8 bytes or more, by its last 8 bytes.
-    long: Box<[u8; EndFilter::SLOTS]>,
-    /// Bits of the sets with a key of 6 or 7 bytes, by its last 6 bytes.
-    short: Box<[u8; EndFilter::SLOTS]>,
-    /// Bits of the sets with a key shorter than 6 bytes: every word may
-    /// end with one.
-    always: u8,
-}
-
-impl EndFilter {
-    /// A trigger's first word ([`Extractor::trigger_at`]).
-    const TRIGGER: u8 = 1;
-    /// A count noun, bare or with the accusative alef ([`maybe_count_noun`]).
-    const COUNT_NOUN: u8 = 2;
-    /// Slots per table: a few hundred keys leave it sparse.
-    const SLOTS: usize = 1 << 13;
-
-    fn new(sets: &[(u8, Vec<&str>)]) -> EndFilter {
-        let mut filter = EndFilter {
-            long: Box::new([0; Self::SLOTS]),
-            short: Box::new([0; Self::SLOTS]),
-            always: 0,
-        };
-        for (bit, keys) in sets {
-            for key in keys {
-                match tails(key.as_bytes()) {
-                    (Some(long), _) => filter.long[Self::slot(long)] |= bit,
-                    (None, Some(short)) => filter.short[Self::slot(short)] |= bit,
-                    (None, None) => filter.always |= bit,
-                }
-            }
-        }
-        filter
-    }
-
-    #[inline]
-    fn slot(tail: u64) -> usize {
-        (tail.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 51) as usize & (Self::SLOTS - 1)
-    }
-
-    /// The bits of the sets the word `w` may end with a key of; a clear
-    /// bit means it ends with none.
-    #[inline]
-    fn sets(&self, w: &[u8]) -> u8 {
-        let (long, short) = tails(w);
-        self.always
-            | long.map_or(0, |t| self.long[Self::slot(t)])
-            | short.map_or(0, |t| self.short[Self::slot(t)])
-    }
-}
-
-/// The last 8 and the last 6 bytes of `b` as big-endian numbers, when `b`
-/// is that long.
-#[inline]
-fn tails(b: &[u8]) -> (Option<u64>, Option<u64>) {
-    let n = b.len();
-    if let Some(last8) = n.checked_sub(8).and_then(|from| b.get(from..)) {
-        let mut buf = [0u8; 8];
-        buf.copy_from_slice(last8);
-        let long = u64::from_be_bytes(buf);
-        return (Some(long), Some(long & 0xFFFF_FFFF_FFFF));
-    }
-    let short = n
-        .checked_sub(6)
-        .map(|from| b[from..].iter().fold(0u64, |x, &c| (x << 8) | u64::from(c)));
-    (None, short)
+    /// Which words may end with a trigger's first word, or with a count
+    /// noun: the lookups with clitic stripping run only on those. (The
+    /// lookups only ever strip prefixes, so a word can match a key only if
+    /// it ends with it.)
+    trigger_ends: TailFilter,
+    count_noun_ends: TailFilter,
 }
 
 #[derive(Deserialize)]
@@ -374,7 +297,8 @@ impl Lexicon {
             not_names: fold_set(&j.not_names.words),
             not_adjectives: fold_set(&j.not_adjectives),
             count_noun_forms: HashSet::default(),
-            word_ends: EndFilter::new(&[]),
+            trigger_ends: TailFilter::default(),
+            count_noun_ends: TailFilter::default(),
         };
         for t in &j.triggers.entries {
             let entry = TriggerEntry {
@@ -514,20 +438,13 @@ impl Lexicon {
             .iter()
             .map(|f| format!("{f}ا"))
             .collect();
-        lex.word_ends = EndFilter::new(&[
-            (
-                EndFilter::TRIGGER,
-                lex.triggers.keys().map(String::as_str).collect(),
-            ),
-            (
-                EndFilter::COUNT_NOUN,
-                lex.count_noun_forms
-                    .iter()
-                    .chain(&with_alef)
-                    .map(String::as_str)
-                    .collect(),
-            ),
-        ]);
+        lex.trigger_ends = TailFilter::new(lex.triggers.keys().map(String::as_str));
+        lex.count_noun_ends = TailFilter::new(
+            lex.count_noun_forms
+                .iter()
+                .chain(&with_alef)
+                .map(String::as_str),
+        );
         Ok(lex)
     }
 }
@@ -1823,20 +1740,32 @@ fn extract_from_normalized(
         background_scope: vec![],
     };
     ex.background_scope = background_scopes(&ex);
-    // Which key sets each word may end with: the filter rules out nearly
-    // every word before the lookups with clitic stripping. (Bytes only,
-    // with no char-boundary checks: this runs on every token.)
+    // Which words may end with a trigger or a count noun: the filters rule
+    // out nearly every word before the lookups with clitic stripping.
+    const TRIGGER: u8 = 1;
+    const COUNT_NOUN: u8 = 2;
+    let ends_of = |word: &str| {
+        let tails = Tails::of(word);
+        let mut ends = 0;
+        if lex.trigger_ends.may_end_with(&tails) {
+            ends |= TRIGGER;
+        }
+        if lex.count_noun_ends.may_end_with(&tails) {
+            ends |= COUNT_NOUN;
+        }
+        ends
+    };
     let mut word_ends = vec![0u8; toks.len()];
     for (ends, t) in word_ends.iter_mut().zip(&toks) {
         if t.is_word() {
-            *ends = lex.word_ends.sets(&norm.as_bytes()[t.start..t.end]);
+            *ends = ends_of(&norm[t.start..t.end]);
         }
     }
     for (&k, joined) in &joined {
-        word_ends[k] = lex.word_ends.sets(joined.as_bytes());
+        word_ends[k] = ends_of(joined);
     }
     for (i, &ends) in word_ends.iter().enumerate() {
-        if ends & EndFilter::TRIGGER != 0 && !ex.consumed[i] {
+        if ends & TRIGGER != 0 && !ex.consumed[i] {
             ex.at_trigger(i);
         }
     }
@@ -1850,8 +1779,7 @@ fn extract_from_normalized(
         joined: ex.w.joined,
     };
     let is_count_noun = |k: usize| {
-        word_ends[k] & EndFilter::COUNT_NOUN != 0
-            && words.word(k).is_some_and(|w| maybe_count_noun(lex, w))
+        word_ends[k] & COUNT_NOUN != 0 && words.word(k).is_some_and(|w| maybe_count_noun(lex, w))
     };
     let mut count_nouns = (0..toks.len()).filter(|&k| is_count_noun(k));
     let mut next_count_noun = count_nouns.next().unwrap_or(usize::MAX);

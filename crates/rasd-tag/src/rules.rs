@@ -346,12 +346,15 @@ pub(crate) fn head8(b: &[u8]) -> u64 {
 /// A bit set of word ends of a list of words (a Bloom filter with one
 /// hash): when [`TailFilter::may_end`] says no, no word of the list is a
 /// suffix of the tested word, so none of its stems (which are all
-/// suffixes) needs a hash lookup. Keys of 6 bytes or more are filed by
-/// their last 6 bytes (three Arabic letters: two letters are too often a
-/// common ending such as `ية`), shorter ones by their last 4.
+/// suffixes) needs a hash lookup. Keys of 8 bytes or more are filed by
+/// their last 8 bytes (four Arabic letters), keys of 6 or 7 by their last
+/// 6 (three letters: two are too often a common ending such as `ية`),
+/// shorter ones by their last 4.
 #[derive(Debug, Clone)]
 pub struct TailFilter {
-    /// Last 6 bytes of the keys that have them.
+    /// Last 8 bytes of the keys that have them.
+    longest: Vec<u64>,
+    /// Last 6 bytes of the keys of 6 or 7 bytes.
     long: Vec<u64>,
     /// Last 4 bytes of the keys of 4 or 5 bytes.
     short: Vec<u64>,
@@ -363,6 +366,7 @@ pub struct TailFilter {
 impl Default for TailFilter {
     fn default() -> Self {
         TailFilter {
+            longest: Vec::new(),
             long: Vec::new(),
             short: Vec::new(),
             pass_all: true,
@@ -371,18 +375,22 @@ impl Default for TailFilter {
 }
 
 const TAIL_BITS: u32 = 13;
+const LONGEST_TAIL: usize = 8;
 const LONG_TAIL: usize = 6;
 const SHORT_TAIL: usize = 4;
 
 impl TailFilter {
     pub fn new<'a>(keys: impl IntoIterator<Item = &'a str>) -> TailFilter {
         let mut f = TailFilter {
+            longest: vec![0; 1 << (TAIL_BITS - 6)],
             long: vec![0; 1 << (TAIL_BITS - 6)],
             short: vec![0; 1 << (TAIL_BITS - 6)],
             pass_all: false,
         };
         for k in keys {
-            if let Some(i) = Self::slot(k, LONG_TAIL) {
+            if let Some(i) = Self::slot(k, LONGEST_TAIL) {
+                f.longest[i >> 6] |= 1 << (i & 63);
+            } else if let Some(i) = Self::slot(k, LONG_TAIL) {
                 f.long[i >> 6] |= 1 << (i & 63);
             } else if let Some(i) = Self::slot(k, SHORT_TAIL) {
                 f.short[i >> 6] |= 1 << (i & 63);
@@ -393,18 +401,20 @@ impl TailFilter {
         f
     }
 
-    /// Bit of the last `n` (4 or 6) bytes of `word`, if it has that many.
+    /// Bit of the last `n` (4, 6 or 8) bytes of `word`, if it has that many.
     #[inline]
     fn slot(word: &str, n: usize) -> Option<usize> {
         let b = word.as_bytes();
-        let len = b.len();
-        let last4: [u8; 4] = b.get(len.checked_sub(4)?..)?.try_into().ok()?;
-        let mut h = u64::from(u32::from_le_bytes(last4));
-        if n == LONG_TAIL {
-            let before: [u8; 2] = b.get(len.checked_sub(6)?..len - 4)?.try_into().ok()?;
-            h = (h << 16) | u64::from(u16::from_le_bytes(before));
-        }
-        Some((h.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - TAIL_BITS)) as usize)
+        let tail = b.get(b.len().checked_sub(n)?..)?;
+        Some(Self::bit(
+            tail.iter().fold(0u64, |h, &c| (h << 8) | u64::from(c)),
+        ))
+    }
+
+    /// The bit of a tail read as a big-endian number.
+    #[inline]
+    fn bit(tail: u64) -> usize {
+        (tail.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - TAIL_BITS)) as usize
     }
 
     /// False when no key of the list ends `word` (nor equals it).
@@ -421,13 +431,17 @@ impl TailFilter {
             slot.is_some_and(|i| bits[i >> 6] & (1 << (i & 63)) != 0)
         };
         // A word shorter than every key ends with none of them.
-        self.pass_all || hit(&self.long, tails.long) || hit(&self.short, tails.short)
+        self.pass_all
+            || hit(&self.longest, tails.longest)
+            || hit(&self.long, tails.long)
+            || hit(&self.short, tails.short)
     }
 }
 
 /// The bits of a word's ends in any [`TailFilter`].
 #[derive(Debug, Clone, Copy)]
 pub struct Tails {
+    longest: Option<usize>,
     long: Option<usize>,
     short: Option<usize>,
 }
@@ -435,7 +449,17 @@ pub struct Tails {
 impl Tails {
     #[inline]
     pub fn of(word: &str) -> Tails {
+        // Most words have 8 bytes: one load gives all three tails.
+        if let Some(last8) = word.as_bytes().last_chunk::<8>() {
+            let v = u64::from_be_bytes(*last8);
+            return Tails {
+                longest: Some(TailFilter::bit(v)),
+                long: Some(TailFilter::bit(v & 0xFFFF_FFFF_FFFF)),
+                short: Some(TailFilter::bit(v & 0xFFFF_FFFF)),
+            };
+        }
         Tails {
+            longest: TailFilter::slot(word, LONGEST_TAIL),
             long: TailFilter::slot(word, LONG_TAIL),
             short: TailFilter::slot(word, SHORT_TAIL),
         }
