@@ -197,10 +197,14 @@ impl StreamArgs {
 /// How a stage consumes: the consumer settings and the runner's limits.
 #[derive(Debug, Clone, Args)]
 pub struct ConsumerArgs {
-    /// Messages processed at once by this process, per stage.
+    /// Jobs in flight per stage in this process: single inputs for fetch,
+    /// chunks of up to 16 inputs that arrived together for the CPU-bound
+    /// stages.
     #[arg(long, env = "RASD_CONCURRENCY", default_value_t = default_concurrency())]
     pub concurrency: usize,
-    /// Messages requested per pull (default: 4 x concurrency).
+    /// Messages requested per pull (default: 16 x concurrency for the
+    /// CPU-bound stages, so that each job gets a full chunk; 4 x
+    /// concurrency for fetch, whose inputs wait on HTTP one at a time).
     #[arg(long, env = "RASD_BATCH")]
     pub batch: Option<usize>,
     /// Deliveries of one message before it goes to the DLQ.
@@ -246,8 +250,13 @@ impl Default for ConsumerArgs {
 }
 
 impl ConsumerArgs {
-    pub fn batch_size(&self) -> usize {
-        self.batch.unwrap_or(self.concurrency.max(1) * 4).max(1)
+    /// Messages per pull (see `--batch`) for a stage whose jobs take up to
+    /// `chunk` inputs each (1 for fetch).
+    pub fn batch_size(&self, chunk: usize) -> usize {
+        let per_job = if chunk > 1 { chunk } else { 4 };
+        self.batch
+            .unwrap_or(self.concurrency.max(1) * per_job)
+            .max(1)
     }
 
     /// How long after a delivery that published its output the same input
@@ -319,17 +328,19 @@ mod tests {
     }
 
     #[test]
-    fn batch_defaults_to_four_times_concurrency() {
+    fn batch_defaults_to_a_full_chunk_per_job() {
         let c = ConsumerArgs {
             concurrency: 3,
             ..Default::default()
         };
-        assert_eq!(c.batch_size(), 12);
+        assert_eq!(c.batch_size(16), 48, "CPU-bound: a full chunk per job");
+        assert_eq!(c.batch_size(1), 12, "fetch: four inputs per job");
         let c = ConsumerArgs {
             batch: Some(7),
             ..c
         };
-        assert_eq!(c.batch_size(), 7);
+        assert_eq!(c.batch_size(16), 7);
+        assert_eq!(c.batch_size(1), 7);
     }
 
     #[test]

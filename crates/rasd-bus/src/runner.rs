@@ -26,7 +26,7 @@
 //!
 //! Concurrency is bounded by a semaphore (`--concurrency`) and the pull
 //! batch, so memory is bounded too. A CPU-bound core takes the inputs that
-//! arrived together in chunks (up to 8, one blocking job each), and all
+//! arrived together in chunks (up to 16, one blocking job each), and all
 //! stages of a process share one CPU slot per core, so a `rasd run` with
 //! four stages does not oversubscribe the machine (see [`handle_chunk`]). Input is pulled in one-shot batches
 //! (one pull request per batch, never refilled in the background). On
@@ -60,7 +60,11 @@ use crate::{provision, ARTICLE_ID_HEADER, DLQ_REASON_HEADER};
 pub const MAX_DLQ_PAYLOAD_BYTES: usize = 64 * 1024;
 
 /// Most inputs a CPU-bound core takes in one go (see [`handle_chunk`]).
-const MAX_CHUNK: usize = 8;
+/// Under load, 16 per job measured about 1.5x the throughput of 4 on a
+/// 2-core machine (fewer thread handoffs, pulls and wake-ups per input);
+/// when inputs trickle in, a job takes only those already there, so a
+/// lone input never waits for others.
+const MAX_CHUNK: usize = 16;
 
 /// How long one pull request waits on the server for messages.
 const PULL_EXPIRES: Duration = Duration::from_secs(5);
@@ -195,13 +199,13 @@ impl<C: StageCore> StageRunner<C> {
             summary: Default::default(),
         });
         let concurrency = shared.args.concurrency.max(1);
-        let chunk_size = if shared.core.cpu_bound() {
+        let max_chunk = if shared.core.cpu_bound() {
             MAX_CHUNK
-                .min(shared.args.batch_size().div_ceil(concurrency))
-                .max(1)
         } else {
             1
         };
+        let batch_size = shared.args.batch_size(max_chunk);
+        let chunk_size = max_chunk.min(batch_size.div_ceil(concurrency)).max(1);
         let permits = Arc::new(Semaphore::new(concurrency));
         let mut tasks: JoinSet<()> = JoinSet::new();
         let mut pause = Duration::from_millis(200);
@@ -221,7 +225,7 @@ impl<C: StageCore> StageRunner<C> {
                         continue;
                     }
                 };
-            tracing::info!(%stage, concurrency, batch = shared.args.batch_size(), "consuming");
+            tracing::info!(%stage, concurrency, batch = batch_size, chunk = chunk_size, "consuming");
             loop {
                 if shutdown.is_cancelled() {
                     break 'outer;
@@ -233,7 +237,7 @@ impl<C: StageCore> StageRunner<C> {
                 let requested = Instant::now();
                 let mut batch = match consumer
                     .batch()
-                    .max_messages(shared.args.batch_size())
+                    .max_messages(batch_size)
                     .expires(PULL_EXPIRES)
                     .messages()
                     .await
