@@ -171,11 +171,41 @@ pub struct Rules {
     pub trigger_heads: HeadFilter,
 }
 
+/// The table behind [`HeadFilter`] and [`TailFilter`]: one bit per hashed
+/// key (a Bloom filter with one hash, 2^13 bits: the word lists hold a
+/// few hundred keys, so it stays sparse).
+#[derive(Debug, Clone, Default)]
+struct Bits(Vec<u64>);
+
+impl Bits {
+    const BITS: u32 = 13;
+
+    fn new() -> Bits {
+        Bits(vec![0; 1 << (Self::BITS - 6)])
+    }
+
+    /// The bit of a key.
+    #[inline]
+    fn slot(key: u64) -> usize {
+        (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - Self::BITS)) as usize
+    }
+
+    fn set(&mut self, slot: usize) {
+        self.0[slot >> 6] |= 1 << (slot & 63);
+    }
+
+    /// Whether the bit is set (false for no slot, and in an empty table).
+    #[inline]
+    fn has(&self, slot: Option<usize>) -> bool {
+        slot.is_some_and(|i| self.0.get(i >> 6).is_some_and(|w| w & (1 << (i & 63)) != 0))
+    }
+}
+
 /// A bit set of (length, first 4 bytes) of a list of words: when
 /// [`HeadFilter::may_be`] says no, the word is not in the list.
 #[derive(Debug, Clone)]
 pub struct HeadFilter {
-    bits: Vec<u64>,
+    bits: Bits,
     /// Some key is shorter than 4 bytes: every word passes.
     pass_all: bool,
 }
@@ -183,7 +213,7 @@ pub struct HeadFilter {
 impl Default for HeadFilter {
     fn default() -> Self {
         HeadFilter {
-            bits: Vec::new(),
+            bits: Bits::default(),
             pass_all: true,
         }
     }
@@ -192,12 +222,12 @@ impl Default for HeadFilter {
 impl HeadFilter {
     pub fn new<'a>(keys: impl IntoIterator<Item = &'a str>) -> HeadFilter {
         let mut f = HeadFilter {
-            bits: vec![0; 1 << (TAIL_BITS - 6)],
+            bits: Bits::new(),
             pass_all: false,
         };
         for k in keys {
             match Self::slot(k) {
-                Some(i) => f.bits[i >> 6] |= 1 << (i & 63),
+                Some(i) => f.bits.set(i),
                 None => f.pass_all = true,
             }
         }
@@ -208,14 +238,14 @@ impl HeadFilter {
     fn slot(word: &str) -> Option<usize> {
         let first4: [u8; 4] = word.as_bytes().get(..4)?.try_into().ok()?;
         let h = u64::from(u32::from_le_bytes(first4)) | ((word.len() as u64) << 32);
-        Some((h.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - TAIL_BITS)) as usize)
+        Some(Bits::slot(h))
     }
 
     /// False when `word` is not in the list.
     #[inline]
     pub fn may_be(&self, word: &str) -> bool {
         // A word shorter than every key is none of them.
-        self.pass_all || Self::slot(word).is_some_and(|i| self.bits[i >> 6] & (1 << (i & 63)) != 0)
+        self.pass_all || self.bits.has(Self::slot(word))
     }
 }
 
@@ -353,11 +383,11 @@ pub(crate) fn head8(b: &[u8]) -> u64 {
 #[derive(Debug, Clone)]
 pub struct TailFilter {
     /// Last 8 bytes of the keys that have them.
-    longest: Vec<u64>,
+    longest: Bits,
     /// Last 6 bytes of the keys of 6 or 7 bytes.
-    long: Vec<u64>,
+    long: Bits,
     /// Last 4 bytes of the keys of 4 or 5 bytes.
-    short: Vec<u64>,
+    short: Bits,
     /// Some key is shorter than 4 bytes: the filter cannot tell, every word
     /// passes.
     pass_all: bool,
@@ -366,15 +396,14 @@ pub struct TailFilter {
 impl Default for TailFilter {
     fn default() -> Self {
         TailFilter {
-            longest: Vec::new(),
-            long: Vec::new(),
-            short: Vec::new(),
+            longest: Bits::default(),
+            long: Bits::default(),
+            short: Bits::default(),
             pass_all: true,
         }
     }
 }
 
-const TAIL_BITS: u32 = 13;
 const LONGEST_TAIL: usize = 8;
 const LONG_TAIL: usize = 6;
 const SHORT_TAIL: usize = 4;
@@ -382,18 +411,18 @@ const SHORT_TAIL: usize = 4;
 impl TailFilter {
     pub fn new<'a>(keys: impl IntoIterator<Item = &'a str>) -> TailFilter {
         let mut f = TailFilter {
-            longest: vec![0; 1 << (TAIL_BITS - 6)],
-            long: vec![0; 1 << (TAIL_BITS - 6)],
-            short: vec![0; 1 << (TAIL_BITS - 6)],
+            longest: Bits::new(),
+            long: Bits::new(),
+            short: Bits::new(),
             pass_all: false,
         };
         for k in keys {
             if let Some(i) = Self::slot(k, LONGEST_TAIL) {
-                f.longest[i >> 6] |= 1 << (i & 63);
+                f.longest.set(i);
             } else if let Some(i) = Self::slot(k, LONG_TAIL) {
-                f.long[i >> 6] |= 1 << (i & 63);
+                f.long.set(i);
             } else if let Some(i) = Self::slot(k, SHORT_TAIL) {
-                f.short[i >> 6] |= 1 << (i & 63);
+                f.short.set(i);
             } else {
                 f.pass_all = true;
             }
@@ -406,15 +435,10 @@ impl TailFilter {
     fn slot(word: &str, n: usize) -> Option<usize> {
         let b = word.as_bytes();
         let tail = b.get(b.len().checked_sub(n)?..)?;
-        Some(Self::bit(
+        // The tail read as a big-endian number, as in [`Tails::of`].
+        Some(Bits::slot(
             tail.iter().fold(0u64, |h, &c| (h << 8) | u64::from(c)),
         ))
-    }
-
-    /// The bit of a tail read as a big-endian number.
-    #[inline]
-    fn bit(tail: u64) -> usize {
-        (tail.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - TAIL_BITS)) as usize
     }
 
     /// False when no key of the list ends `word` (nor equals it).
@@ -427,14 +451,11 @@ impl TailFilter {
     /// word tested against several lists).
     #[inline]
     pub fn may_end_with(&self, tails: &Tails) -> bool {
-        let hit = |bits: &[u64], slot: Option<usize>| {
-            slot.is_some_and(|i| bits[i >> 6] & (1 << (i & 63)) != 0)
-        };
         // A word shorter than every key ends with none of them.
         self.pass_all
-            || hit(&self.longest, tails.longest)
-            || hit(&self.long, tails.long)
-            || hit(&self.short, tails.short)
+            || self.longest.has(tails.longest)
+            || self.long.has(tails.long)
+            || self.short.has(tails.short)
     }
 }
 
@@ -453,9 +474,9 @@ impl Tails {
         if let Some(last8) = word.as_bytes().last_chunk::<8>() {
             let v = u64::from_be_bytes(*last8);
             return Tails {
-                longest: Some(TailFilter::bit(v)),
-                long: Some(TailFilter::bit(v & 0xFFFF_FFFF_FFFF)),
-                short: Some(TailFilter::bit(v & 0xFFFF_FFFF)),
+                longest: Some(Bits::slot(v)),
+                long: Some(Bits::slot(v & 0xFFFF_FFFF_FFFF)),
+                short: Some(Bits::slot(v & 0xFFFF_FFFF)),
             };
         }
         Tails {
