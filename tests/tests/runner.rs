@@ -352,14 +352,8 @@ async fn a_chunk_of_inputs_gives_each_input_its_own_outcome() -> anyhow::Result<
         ..Default::default()
     };
     let token = CancellationToken::new();
-    let handle = spawn_runner(
-        &core,
-        &js,
-        &subjects,
-        args,
-        Arc::new(StageMetrics::new()),
-        &token,
-    );
+    let metrics = Arc::new(StageMetrics::new());
+    let handle = spawn_runner(&core, &js, &subjects, args, metrics.clone(), &token);
 
     let outputs = collect_json(
         &js,
@@ -397,6 +391,18 @@ async fn a_chunk_of_inputs_gives_each_input_its_own_outcome() -> anyhow::Result<
         calls.values().all(|&n| n == 1),
         "nothing ran twice: {calls:?}"
     );
+    // Chunks really formed: the eight inputs took fewer than eight jobs.
+    // With one job at a time, whatever arrived while the first job ran is
+    // the next chunk, so this holds however the batch trickles in.
+    let text = metrics.encode();
+    let metric = |name: &str| {
+        let prefix = format!("rasd_chunk_inputs_{name}{{stage=\"clean\"}} ");
+        text.lines()
+            .find_map(|l| l.strip_prefix(prefix.as_str())?.parse::<f64>().ok())
+    };
+    let (jobs, inputs) = (metric("count"), metric("sum"));
+    assert_eq!(inputs, Some(8.0), "{text}");
+    assert!(jobs.is_some_and(|j| j < 8.0), "one job per input: {text}");
     assert_clean_consumer_settled(&js).await?;
     Ok(())
 }

@@ -38,6 +38,11 @@ pub struct StageMetrics {
     pub published: Family<StageLabel, Counter>,
     /// Time from receiving an input to acking it.
     pub latency: Family<StageLabel, Histogram>,
+    /// Inputs per job: CPU-bound stages take the inputs that arrived
+    /// together in one go (see `runner`). Mostly 1 means inputs trickle in
+    /// (or the pull batch is too small); near the chunk limit means a
+    /// backlog is being drained at full speed.
+    pub chunk_inputs: Family<StageLabel, Histogram>,
 }
 
 impl Default for StageMetrics {
@@ -76,6 +81,14 @@ impl StageMetrics {
             "Output messages published",
             published.clone(),
         );
+        let chunk_inputs = Family::<StageLabel, Histogram>::new_with_constructor(|| {
+            Histogram::new(exponential_buckets(1.0, 2.0, 7))
+        });
+        registry.register(
+            "chunk_inputs",
+            "Inputs processed together in one job",
+            chunk_inputs.clone(),
+        );
         registry.register(
             "processing_seconds",
             "Time from receiving an input to acknowledging it",
@@ -88,6 +101,7 @@ impl StageMetrics {
             dlq,
             published,
             latency,
+            chunk_inputs,
         }
     }
 

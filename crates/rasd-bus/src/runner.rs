@@ -209,6 +209,7 @@ impl<C: StageCore> StageRunner<C> {
         let permits = Arc::new(Semaphore::new(concurrency));
         let mut tasks: JoinSet<()> = JoinSet::new();
         let mut pause = Duration::from_millis(200);
+        let mut announced = false;
 
         'outer: while !shutdown.is_cancelled() {
             let consumer: PullConsumer =
@@ -218,6 +219,7 @@ impl<C: StageCore> StageRunner<C> {
                     Ok(c) => c,
                     Err(e) => {
                         tracing::warn!(%stage, error = %e, "consumer not available; retrying");
+                        announced = false;
                         if sleep_or_cancel(&shutdown, pause).await {
                             break;
                         }
@@ -225,7 +227,14 @@ impl<C: StageCore> StageRunner<C> {
                         continue;
                     }
                 };
-            tracing::info!(%stage, concurrency, batch = batch_size, chunk = chunk_size, "consuming");
+            // The consumer is looked up again after every empty pull (every
+            // few seconds when idle): say so once, and again after a failure.
+            if announced {
+                tracing::debug!(%stage, "consumer looked up again");
+            } else {
+                tracing::info!(%stage, concurrency, batch = batch_size, chunk = chunk_size, "consuming");
+                announced = true;
+            }
             loop {
                 if shutdown.is_cancelled() {
                     break 'outer;
@@ -245,6 +254,7 @@ impl<C: StageCore> StageRunner<C> {
                     Ok(b) => b,
                     Err(e) => {
                         tracing::warn!(%stage, error = %e, "pull request failed; retrying");
+                        announced = false;
                         if sleep_or_cancel(&shutdown, pause).await {
                             break 'outer;
                         }
@@ -302,6 +312,7 @@ impl<C: StageCore> StageRunner<C> {
                         BatchTail::Ended => break,
                         BatchTail::Error(e) => {
                             tracing::warn!(%stage, error = %e, "pull error; re-checking the consumer");
+                            announced = false;
                             if sleep_or_cancel(&shutdown, pause).await {
                                 break 'outer;
                             }
@@ -403,6 +414,11 @@ async fn handle_chunk<C: StageCore>(shared: Arc<Shared<C>>, msgs: Vec<jetstream:
     if todo.is_empty() {
         return;
     }
+    shared
+        .metrics
+        .chunk_inputs
+        .get_or_create(&StageMetrics::stage(stage.as_str()))
+        .observe(todo.len() as f64);
 
     let core = shared.core.clone();
     let inputs: Vec<(String, Bytes)> = todo
