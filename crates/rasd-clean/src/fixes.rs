@@ -58,8 +58,10 @@ pub fn hashtags<'t>(text: &'t str, rules: &Rules, fixes: &mut Vec<Fix>) -> Cow<'
 
 /// Split fused known names standing as whole words, optionally after up to
 /// two proclitic letters (`وديرالزور` → `ودير الزور`).
-pub fn split_fused(text: &str, rules: &Rules, fixes: &mut Vec<Fix>) -> String {
-    let mut out = String::with_capacity(text.len() + 16);
+/// The text is borrowed back when nothing was split (most articles).
+pub fn split_fused<'t>(text: &'t str, rules: &Rules, fixes: &mut Vec<Fix>) -> Cow<'t, str> {
+    // Allocated at the first split.
+    let mut out = String::new();
     let mut last = 0;
     for m in rules.fused.find_iter(text) {
         let before = &text[..m.start()];
@@ -74,6 +76,9 @@ pub fn split_fused(text: &str, rules: &Rules, fixes: &mut Vec<Fix>) -> String {
             continue;
         }
         let to = &rules.fused_to[m.pattern().as_usize()];
+        if last == 0 {
+            out.reserve(text.len() + 16);
+        }
         out.push_str(&text[last..m.start()]);
         out.push_str(to);
         last = m.end();
@@ -83,8 +88,11 @@ pub fn split_fused(text: &str, rules: &Rules, fixes: &mut Vec<Fix>) -> String {
             to: to.clone(),
         });
     }
+    if last == 0 {
+        return Cow::Borrowed(text);
+    }
     out.push_str(&text[last..]);
-    out
+    Cow::Owned(out)
 }
 
 #[cfg(test)]
@@ -125,5 +133,9 @@ mod tests {
         assert!(f
             .iter()
             .all(|x| x.kind == "split_fused" && x.to == "دير الزور"));
+        // Nothing to split: the text is borrowed back, and no fix recorded.
+        let t = split_fused("عبدالله في البوكمال", &r, &mut f);
+        assert!(matches!(t, Cow::Borrowed("عبدالله في البوكمال")));
+        assert_eq!(f.len(), 3);
     }
 }

@@ -91,31 +91,36 @@ enum OutletEvidence {
     Mention,
 }
 
+/// One line of the text. The text is borrowed from the article's
+/// normalized text (a copy per line was one of the larger allocation costs
+/// of the stage).
 #[derive(Debug, Clone)]
-struct Line {
-    text: String,
-    /// Match-normalized, ASCII lower-cased text (for outlet names).
-    norm_lower: String,
+struct Line<'t> {
+    text: &'t str,
     key: String,
     words: usize,
     /// The kind it was removed as; `None` while the line is kept.
     removed: Option<Cow<'static, str>>,
 }
 
-impl Line {
-    fn new(text: &str) -> Line {
-        let text = text.trim().to_string();
-        let mut norm_lower = rasd_text::normalize_match(&text);
+impl<'t> Line<'t> {
+    /// The line of `text` (trimmed) and its match-normalized, ASCII
+    /// lower-cased text. That text serves the context-free rules (outlet
+    /// names, text patterns) only, so it is returned beside the line, to be
+    /// dropped once they ran.
+    fn new(text: &'t str) -> (Line<'t>, String) {
+        let text = text.trim();
+        let mut norm_lower = rasd_text::normalize_match(text);
         norm_lower.make_ascii_lowercase();
         let key = rules::key_of_normalized(&norm_lower);
-        let words = count_words(&text);
-        Line {
+        let words = count_words(text);
+        let line = Line {
             text,
-            norm_lower,
             key,
             words,
             removed: None,
-        }
+        };
+        (line, norm_lower)
     }
     fn kept(&self) -> bool {
         self.removed.is_none()
@@ -259,7 +264,7 @@ const FOOTER_MAX_WORDS: usize = 15;
 const LEAD_MAX_WORDS: usize = 80;
 
 fn is_body(line: &Line) -> bool {
-    (line.words >= BODY_MIN_WORDS && matches!(final_char(&line.text), Some('.' | '…' | '!')))
+    (line.words >= BODY_MIN_WORDS && matches!(final_char(line.text), Some('.' | '…' | '!')))
         || line.words > BODY_LONG_WORDS
 }
 
@@ -284,7 +289,7 @@ fn is_headline(line: &Line) -> bool {
     (2..=30).contains(&line.words)
         && !is_body(line)
         && !is_dateline_shaped(line)
-        && !matches!(final_char(&line.text), Some(':' | '،' | ','))
+        && !matches!(final_char(line.text), Some(':' | '،' | ','))
 }
 
 impl Cleaner {
@@ -370,8 +375,8 @@ impl Cleaner {
         let mut title_key = None;
         let (title, norm): (Option<String>, Cow<str>) = match title {
             Some(t) => {
-                let line = Line::new(&t);
-                if self.is_boilerplate_line(&line) {
+                let (line, norm_lower) = Line::new(&t);
+                if self.is_boilerplate_line(&line, &norm_lower) {
                     (None, Cow::Owned([&t, "\n", &norm].concat()))
                 } else {
                     // `t` has no surrounding whitespace, so its line's key
@@ -383,13 +388,9 @@ impl Cleaner {
             None => (None, Cow::Borrowed(norm.as_ref())),
         };
 
-        // Split at `\n` only (with the memchr crate's vectorized search):
-        // `Line::new` trims, so the `\r` of a `\r\n` that `str::lines`
-        // would strip goes all the same, and the blank pieces are dropped.
-        let mut lines: Vec<Line> = lf_pieces(&norm)
-            .filter(|l| !l.trim().is_empty())
-            .map(Line::new)
-            .collect();
+        // At most one line per `\n`, plus one: sized once.
+        let mut lines: Vec<Line> =
+            Vec::with_capacity(memchr::memchr_iter(b'\n', norm.as_bytes()).count() + 1);
         let mut removed_prefixes: Vec<(usize, Removed)> = Vec::new();
         let mut outlet: Option<(OutletEvidence, String)> = None;
         let mut found = |ev: OutletEvidence, name: &str| {
@@ -398,25 +399,31 @@ impl Cleaner {
             }
         };
 
-        // 3. Context-free line rules.
+        // 3. Context-free line rules, applied as each line is made (its
+        // match-normalized text is needed by these rules only).
+        // Split at `\n` only (with the memchr crate's vectorized search):
+        // `Line::new` trims, so the `\r` of a `\r\n` that `str::lines`
+        // would strip goes all the same, and the blank pieces are dropped.
         // A stripped outlet prefix (`SY24: ...`) exposes the rest of the
         // line to the same rules again, until nothing more applies.
-        for (i, line) in lines.iter_mut().enumerate() {
+        for piece in lf_pieces(&norm).filter(|l| !l.trim().is_empty()) {
+            let i = lines.len();
+            let (mut line, mut norm_lower) = Line::new(piece);
             loop {
                 if let Some(name) = self.rules.byline_line(&line.key) {
                     found(OutletEvidence::BylineLine, name);
                     line.remove("byline");
                     break;
                 }
-                if let Some(kind) = self.rules.line_kind(&line.key, &line.norm_lower) {
+                if let Some(kind) = self.rules.line_kind(&line.key, &norm_lower) {
                     line.remove(kind.to_string());
                     break;
                 }
-                let Some((name, len)) = self.rules.byline_prefix(&line.norm_lower) else {
+                let Some((name, len)) = self.rules.byline_prefix(&norm_lower) else {
                     break;
                 };
                 found(OutletEvidence::BylinePrefix, name);
-                let n = rasd_text::normalize(&line.text, &NormalizerConfig::matching());
+                let n = rasd_text::normalize(line.text, &NormalizerConfig::matching());
                 let cut = n.original_range(0, len).end;
                 removed_prefixes.push((
                     i,
@@ -425,13 +432,14 @@ impl Cleaner {
                         text: line.text[..cut].trim().to_string(),
                     },
                 ));
-                *line = Line::new(&line.text[cut..]);
+                (line, norm_lower) = Line::new(&line.text[cut..]);
             }
             if line.kept() {
-                if let Some(name) = self.rules.outlet_mention(&line.norm_lower) {
+                if let Some(name) = self.rules.outlet_mention(&norm_lower) {
                     found(OutletEvidence::Mention, name);
                 }
             }
+            lines.push(line);
         }
 
         // 4. Duplicates: exact repeats, then lead-like lines repeated inside
@@ -463,7 +471,7 @@ impl Cleaner {
                         detected_title_line = Some(i);
                         lines[i].remove("title");
                         title_key = Some(lines[i].key.clone());
-                        lines[i].text.clone()
+                        lines[i].text.to_string()
                     }
                     None => String::new(),
                 }
@@ -486,7 +494,7 @@ impl Cleaner {
                 .unwrap_or(first);
             for line in lines[..first].iter_mut().filter(|l| l.kept()) {
                 if is_dateline_shaped(line) {
-                    if let Some(name) = self.rules.dateline_outlet(&line.text) {
+                    if let Some(name) = self.rules.dateline_outlet(line.text) {
                         found(OutletEvidence::BylineLine, name);
                     }
                     line.remove("dateline");
@@ -524,9 +532,9 @@ impl Cleaner {
             match line.kind() {
                 Some(kind) => removed.push(Removed {
                     kind: kind.to_string(),
-                    text: line.text.clone(),
+                    text: line.text.to_string(),
                 }),
-                None if !line.text.is_empty() => kept.push(line.text.as_str()),
+                None if !line.text.is_empty() => kept.push(line.text),
                 None => {}
             }
         }
@@ -548,10 +556,10 @@ impl Cleaner {
 
     /// Whether one line, seen alone, is boilerplate by the context-free
     /// rules or the dateline shape.
-    fn is_boilerplate_line(&self, line: &Line) -> bool {
+    fn is_boilerplate_line(&self, line: &Line, norm_lower: &str) -> bool {
         self.rules.byline_line(&line.key).is_some()
-            || self.rules.line_kind(&line.key, &line.norm_lower).is_some()
-            || self.rules.byline_prefix(&line.norm_lower).is_some()
+            || self.rules.line_kind(&line.key, norm_lower).is_some()
+            || self.rules.byline_prefix(norm_lower).is_some()
             || is_dateline_shaped(line)
     }
 
@@ -580,12 +588,38 @@ impl Cleaner {
             p.push(' ');
             p
         };
-        let padded_containers: Vec<String> = containers.iter().map(|&j| padded(j)).collect();
+        // The padded keys of the containers, one after the other in one
+        // buffer (one allocation, not one per container).
+        let mut container_keys =
+            String::with_capacity(containers.iter().map(|&j| lines[j].key.len() + 2).sum());
+        let container_ranges: Vec<std::ops::Range<usize>> = containers
+            .iter()
+            .map(|&j| {
+                let start = container_keys.len();
+                container_keys.push(' ');
+                container_keys.push_str(&lines[j].key);
+                container_keys.push(' ');
+                start..container_keys.len()
+            })
+            .collect();
+        let padded_containers: Vec<&str> = container_ranges
+            .iter()
+            .map(|r| &container_keys[r.clone()])
+            .collect();
         let mut contained = vec![false; candidates.len()];
         if candidates.len() * containers.len() <= 4096 {
             // Few lines (every real article): direct substring search.
             for (c, &i) in candidates.iter().enumerate() {
-                let needle = padded(i);
+                // Every candidate is a container too (a kept body line): its
+                // padded key is in the buffer already.
+                let owned;
+                let needle: &str = match containers.binary_search(&i) {
+                    Ok(k) => padded_containers[k],
+                    Err(_) => {
+                        owned = padded(i);
+                        &owned
+                    }
+                };
                 // Anchor on the first two words, then compare in place: cheaper
                 // than building a substring searcher for every candidate.
                 let anchor_end = needle

@@ -42,7 +42,8 @@ fn annotated_surfaces_survive_cleaning() {
             for s in ent["surface"].as_array().unwrap() {
                 let s = s.as_str().unwrap();
                 // The cleaner's own repairs apply to surfaces too (ديرالزور).
-                let fixed = fixes::split_fused(&s.replace(['#', '_'], " "), &rules, &mut vec![]);
+                let spaced = s.replace(['#', '_'], " ");
+                let fixed = fixes::split_fused(&spaced, &rules, &mut vec![]);
                 // Substring: surfaces may carry or lack clitics (وإيران).
                 let k = key(&fixed);
                 total += 1;

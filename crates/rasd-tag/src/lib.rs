@@ -210,7 +210,8 @@ impl Tagger {
         );
 
         let lead_end = article.paragraphs.first().map_or(0, |p| p.end);
-        let mut entities: Vec<(EntityKey, TaggedEntity, f64)> = Vec::new();
+        // Each entity with its salience score.
+        let mut entities: Vec<(TaggedEntity, f64)> = Vec::new();
         let mut slot: HashMap<EntityKey, usize> = HashMap::default();
 
         // Datelines and bylines the cleaner cut from the text still name
@@ -243,39 +244,59 @@ impl Tagger {
             (&title_found, &title, &article.title, true),
             (&body_found, &body, &article.text, false),
         ];
+        // Two passes: the first gives each mention its entity (creating
+        // entities in order of first mention) and counts the mentions, so
+        // the second fills each mention list without regrowing it.
+        let mut placed: Vec<(usize, std::ops::Range<usize>, bool)> =
+            Vec::with_capacity(title_found.len() + body_found.len());
+        let mut counts: Vec<usize> = Vec::new();
         for (found, mt, original, in_title) in sources {
             for f in found {
                 let r = mt.original_range(f.start, f.end);
-                let text = original[r.clone()].to_string();
-                let weight = if in_title {
-                    TITLE_WEIGHT
-                } else if r.start < lead_end {
-                    LEAD_WEIGHT
-                } else {
-                    BODY_WEIGHT
+                // Look up before inserting: most names are mentioned more
+                // than once, and the key of a discovered name owns a string.
+                let i = match slot.get(&f.key) {
+                    Some(&i) => i,
+                    None => {
+                        entities.push((self.new_entity(&f.key, &original[r.clone()]), 0.0));
+                        counts.push(0);
+                        slot.insert(f.key.clone(), entities.len() - 1);
+                        entities.len() - 1
+                    }
                 };
-                let i = *slot.entry(f.key.clone()).or_insert_with(|| {
-                    entities.push((f.key.clone(), self.new_entity(&f.key, &text), 0.0));
-                    entities.len() - 1
-                });
-                let e = &mut entities[i];
-                e.1.mentions.push(Mention {
-                    start: r.start,
-                    end: r.end,
-                    text,
-                    in_title,
-                });
-                e.2 += weight;
+                counts[i] += 1;
+                placed.push((i, r, in_title));
             }
+        }
+        for (e, &n) in entities.iter_mut().zip(&counts) {
+            e.0.mentions.reserve_exact(n);
+        }
+        let originals = [&article.title, &article.text];
+        for (i, r, in_title) in placed {
+            let weight = if in_title {
+                TITLE_WEIGHT
+            } else if r.start < lead_end {
+                LEAD_WEIGHT
+            } else {
+                BODY_WEIGHT
+            };
+            let e = &mut entities[i];
+            e.0.mentions.push(Mention {
+                start: r.start,
+                end: r.end,
+                text: originals[usize::from(!in_title)][r].to_string(),
+                in_title,
+            });
+            e.1 += weight;
         }
         for key in unplaced {
             if !slot.contains_key(&key) {
                 slot.insert(key.clone(), entities.len());
-                entities.push((key.clone(), self.new_entity(&key, ""), UNPLACED_WEIGHT));
+                entities.push((self.new_entity(&key, ""), UNPLACED_WEIGHT));
             }
         }
-        let max = entities.iter().map(|e| e.2).fold(0.0, f64::max);
-        for (_, e, score) in &mut entities {
+        let max = entities.iter().map(|e| e.1).fold(0.0, f64::max);
+        for (e, score) in &mut entities {
             e.count = e.mentions.len();
             e.salience = if max > 0.0 {
                 ((*score / max) * 1000.0).round() / 1000.0
@@ -297,7 +318,7 @@ impl Tagger {
                 }
             }
         }
-        let mut tagged: Vec<TaggedEntity> = entities.into_iter().map(|(_, e, _)| e).collect();
+        let mut tagged: Vec<TaggedEntity> = entities.into_iter().map(|(e, _)| e).collect();
         tagged.sort_by(|a, b| {
             b.salience
                 .partial_cmp(&a.salience)
@@ -371,17 +392,17 @@ impl Tagger {
         article_entities: &HashSet<u32>,
         in_dateline: bool,
     ) -> Vec<Found> {
-        let mut bare_positions: HashMap<u32, Vec<usize>> = HashMap::default();
+        // (entity, word) of every bare mention, sorted: one allocation per
+        // text instead of a hash table of small vectors.
+        let mut bare_positions: Vec<(u32, usize)> = Vec::with_capacity(cands.len());
         for c in cands {
             for t in &c.targets {
                 if self.bare(c, *t) {
-                    bare_positions
-                        .entry(t.entity)
-                        .or_default()
-                        .push(c.first_word);
+                    bare_positions.push((t.entity, c.first_word));
                 }
             }
         }
+        bare_positions.sort_unstable();
         let ctx = Context {
             kb: &self.kb,
             rules: &self.rules,
@@ -431,14 +452,14 @@ impl Tagger {
                     d.first_word = words.partition_point(|w| w.end <= d.start);
                 }
             }
-            let key = text[d.start..d.end].to_string();
+            let key = &text[d.start..d.end];
             // Fewer than two chars.
             if key.chars().nth(1).is_none() {
                 continue;
             }
             // A key that is only a weak alias of another type (`المشهد` the
             // channel, found after `أحياء`) does not stop discovery.
-            let kb_targets = self.matcher.lookup(&key).filter(|targets| {
+            let kb_targets = self.matcher.lookup(key).filter(|targets| {
                 targets.iter().any(|t| {
                     t.rule != ContextRule::Cue
                         || self.kb.entities[t.entity as usize].entity_type == d.entity_type
@@ -470,7 +491,7 @@ impl Tagger {
                     end: d.end,
                     first_word: d.first_word,
                     last_word: d.last_word,
-                    key: EntityKey::Discovered(d.entity_type, key),
+                    key: EntityKey::Discovered(d.entity_type, key.to_string()),
                     priority: 1,
                     adjective: false,
                 }),

@@ -75,6 +75,48 @@ pub struct Matcher {
     /// can only match from a word start when its leading word is exactly
     /// the rest of the text's word there.
     word_prefixes: HashMap<String, Option<usize>>,
+    /// The one-word keys of `word_prefixes`: most words of a text start no
+    /// alias, and this answers them without hashing the word.
+    first_words: WordFilter,
+}
+
+/// A Bloom filter with one hash over (length, first and last 8 bytes) of
+/// words: when [`WordFilter::may_be`] says no, the word is not in the set.
+/// 2^18 bits (32 KB): the one-word keys of the alias table fill a few
+/// percent of it, so nearly every word outside the set is told apart.
+#[derive(Debug, Clone)]
+struct WordFilter(Vec<u64>);
+
+impl WordFilter {
+    const BITS: u32 = 18;
+
+    fn new() -> WordFilter {
+        WordFilter(vec![0; 1 << (Self::BITS - 6)])
+    }
+
+    fn insert(&mut self, word: &str) {
+        let i = Self::slot(word);
+        self.0[i >> 6] |= 1 << (i & 63);
+    }
+
+    #[inline]
+    fn slot(word: &str) -> usize {
+        let b = word.as_bytes();
+        let tail = match b.last_chunk::<8>() {
+            Some(last8) => u64::from_le_bytes(*last8),
+            None => 0,
+        };
+        let key =
+            head8(b) ^ tail.rotate_left(31) ^ (b.len() as u64).wrapping_mul(0xFF51_AFD7_ED55_8CCD);
+        (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - Self::BITS)) as usize
+    }
+
+    /// False when `word` is not in the set.
+    #[inline]
+    fn may_be(&self, word: &str) -> bool {
+        let i = Self::slot(word);
+        self.0[i >> 6] & (1 << (i & 63)) != 0
+    }
 }
 
 /// A word of the matching text.
@@ -296,6 +338,7 @@ impl Matcher {
         // build. A full DFA was measured too: 60 MB and slower on real
         // workloads (cache misses), for only anchored walks of a few bytes.
         let mut word_prefixes: HashMap<String, Option<usize>> = HashMap::default();
+        let mut first_words = WordFilter::new();
         for (pid, k) in keys.iter().enumerate() {
             // Only keys from a word character to a word character can be
             // reported: matches start at word starts and end at word ends.
@@ -306,14 +349,21 @@ impl Matcher {
                 continue;
             }
             let mut prev_word = false;
+            // Where the key's first word ends.
+            let mut first_end = k.len();
             for (i, c) in k.char_indices() {
                 let word = is_word_char(c);
                 if prev_word && !word {
                     word_prefixes.entry(k[..i].to_string()).or_insert(None);
+                    first_end = first_end.min(i);
                 }
                 prev_word = word;
             }
             word_prefixes.insert(k.clone(), Some(pid));
+            // A first lookup is always of one word (or its end after a
+            // proclitic): the key's first word is the only one-word key
+            // this key adds.
+            first_words.insert(&k[..first_end]);
         }
         let prefixes = CliticGroups::new(
             rules
@@ -327,6 +377,7 @@ impl Matcher {
             index,
             prefixes,
             word_prefixes,
+            first_words,
         })
     }
 
@@ -399,8 +450,12 @@ impl Matcher {
             for (clitic_len, lam) in starts {
                 let start = w.start + clitic_len;
                 // The first word's lookup also says whether any alias
-                // starts here at all.
-                let Some(&first) = self.word_prefixes.get(&text[start..w.end]) else {
+                // starts here at all (the filter answers most words).
+                let first_key = &text[start..w.end];
+                if !self.first_words.may_be(first_key) {
+                    continue;
+                }
+                let Some(&first) = self.word_prefixes.get(first_key) else {
                     continue;
                 };
                 found.clear();
@@ -489,9 +544,9 @@ pub struct Context<'a> {
     /// Entities matched without any context rule anywhere in the article
     /// (body and title): the known parents.
     pub article_entities: &'a HashSet<u32>,
-    /// For each entity matched bare: the word indexes of its mentions in
-    /// this text.
-    pub bare_positions: &'a HashMap<u32, Vec<usize>>,
+    /// (entity, word index) of each mention of an entity matched bare in
+    /// this text, sorted.
+    pub bare_positions: &'a [(u32, usize)],
     /// The text is a dateline the cleaner removed: a place at its start is
     /// where the report was filed from.
     pub in_dateline: bool,
@@ -576,16 +631,18 @@ impl<'a> Context<'a> {
     fn parent_nearby(&self, c: &Candidate, entity: u32, before: usize, after: usize) -> bool {
         let sentence = self.words[c.first_word].sentence;
         for &a in self.kb.ancestor_ids(entity as usize) {
-            if let Some(pos) = self.bare_positions.get(&a) {
-                for &p in pos {
-                    if self.words[p].sentence != sentence {
-                        continue;
-                    }
-                    let ok = (p > c.last_word && p - c.last_word <= after)
-                        || (p < c.first_word && c.first_word - p <= before);
-                    if ok {
-                        return true;
-                    }
+            let from = self.bare_positions.partition_point(|&(e, _)| e < a);
+            for &(_, p) in self.bare_positions[from..]
+                .iter()
+                .take_while(|&&(e, _)| e == a)
+            {
+                if self.words[p].sentence != sentence {
+                    continue;
+                }
+                let ok = (p > c.last_word && p - c.last_word <= after)
+                    || (p < c.first_word && c.first_word - p <= before);
+                if ok {
+                    return true;
                 }
             }
         }
@@ -765,6 +822,29 @@ mod tests {
             same_words(&text);
             same_words(&any_text);
         }
+    }
+
+    /// The filter before the first lookup of [`Matcher::candidates`] may
+    /// only skip words that the lookup would not find: every one-word key
+    /// of the shipped alias table passes it.
+    #[test]
+    fn first_word_filter_passes_every_one_word_key() {
+        let tagger = crate::Tagger::load_default().unwrap();
+        let m = tagger.matcher();
+        let mut one_word = 0;
+        for k in m.word_prefixes.keys() {
+            if k.chars().all(is_word_char) {
+                one_word += 1;
+                assert!(m.first_words.may_be(k), "{k:?}");
+            }
+        }
+        assert!(one_word > 1000);
+        // Nearly all other words are told apart (the filter pays for itself).
+        let set_bits: u32 = m.first_words.0.iter().map(|w| w.count_ones()).sum();
+        assert!(
+            set_bits < 1 << (WordFilter::BITS - 2),
+            "{set_bits} bits set"
+        );
     }
 
     #[test]

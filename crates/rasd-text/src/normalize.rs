@@ -224,25 +224,27 @@ impl Normalized {
         while !self.text.is_char_boundary(end) {
             end += 1;
         }
-        let s = self.map_start(start);
+        let (s, first) = self.map_start(start);
         if start == end {
             return s..s;
         }
-        let e = self.map_end(end).max(s);
+        let e = self.map_end(end, first).max(s);
         s..e
     }
 
-    /// Original offset where the normalized character at `pos` begins.
-    fn map_start(&self, pos: usize) -> usize {
+    /// Original offset where the normalized character at `pos` begins, and
+    /// the number of segments that end at or before `pos` (where the search
+    /// for a later offset can start).
+    fn map_start(&self, pos: usize) -> (usize, usize) {
         if pos == 0 {
-            return 0;
+            return (0, 0);
         }
         if pos >= self.text.len() {
-            return self.original_len;
+            return (self.original_len, 0);
         }
         // The segment with norm_start <= pos < norm_end.
         let i = self.segments.partition_point(|s| s.norm_end <= pos);
-        match self.segments.get(i) {
+        let offset = match self.segments.get(i) {
             Some(seg) if seg.norm_start <= pos => {
                 if seg.linear {
                     seg.orig_start + (pos - seg.norm_start)
@@ -251,19 +253,27 @@ impl Normalized {
                 }
             }
             _ => self.original_len,
-        }
+        };
+        (offset, i)
     }
 
     /// Original offset where the normalized text ending at `pos` ends.
-    fn map_end(&self, pos: usize) -> usize {
+    /// The first `skip` segments end before `pos`.
+    fn map_end(&self, pos: usize, skip: usize) -> usize {
         if pos == 0 {
             return 0;
         }
         if pos >= self.text.len() {
             return self.original_len;
         }
-        // The segment with norm_start < pos <= norm_end.
-        let i = self.segments.partition_point(|s| s.norm_end < pos);
+        // The segment with norm_start < pos <= norm_end. Spans are short:
+        // it is most often the segment where the span starts.
+        let rest = &self.segments[skip..];
+        let i = skip
+            + match rest.first() {
+                Some(seg) if seg.norm_end >= pos => 0,
+                _ => rest.partition_point(|s| s.norm_end < pos),
+            };
         match self.segments.get(i) {
             Some(seg) if seg.norm_start < pos => {
                 if pos == seg.norm_end || !seg.linear {
@@ -289,7 +299,12 @@ pub fn normalize(text: &str, config: &NormalizerConfig) -> Normalized {
 /// Normalize with the `match` preset without recording the alignment. Same
 /// output as `normalize(text, &NormalizerConfig::matching()).as_str()`.
 pub fn normalize_match(text: &str) -> String {
-    normalize_str(text, &NormalizerConfig::matching())
+    // The shared tables directly: this is called for every word looked up,
+    // and finding the preset by comparing configs field by field is a
+    // noticeable share of a short word's normalization.
+    let mut engine = Engine::<false>::new(text, &NormalizerConfig::matching(), Tables::matching());
+    engine.run();
+    engine.out
 }
 
 /// Normalize with any config without recording the alignment.
@@ -520,10 +535,14 @@ struct Tables {
     latin1: Vec<Action>,
     /// The same for [`PUNCTUATION`].
     punctuation: Vec<Action>,
-    /// Pairs of bytes copied unchanged (bit `256 * first + second`): two
-    /// plain ASCII bytes, or one Arabic-block character kept as is. Runs
-    /// are scanned two bytes per look-up.
-    plain_pairs: Box<[u64; 1024]>,
+    /// Pairs of bytes copied unchanged, indexed by the pair read as a
+    /// little-endian `u16` (`first + 256 * second`): 1 for two plain ASCII
+    /// bytes or one Arabic-block character kept as is, else 0. Runs are
+    /// scanned two bytes per look-up, four look-ups per 8-byte word.
+    /// One byte per entry (64 KiB) rather than one bit: a look-up is then
+    /// a single load, and only a few cache lines of it are ever touched
+    /// (ASCII rows and the Arabic leads' column).
+    plain_pairs: Box<[u8; 1 << 16]>,
 }
 
 impl Tables {
@@ -542,22 +561,15 @@ impl Tables {
                 .map(|c| classify(c, cfg, &arabic, true))
                 .collect()
         };
-        let mut plain_pairs = Box::new([0u64; 1024]);
-        // Plain ASCII seconds, as the two words of bits 0..128 of a row.
-        let (mut low, mut high) = (0u64, 0u64);
-        for (b, &class) in ascii.iter().enumerate() {
-            if class == 0 {
-                if b < 64 {
-                    low |= 1 << b;
-                } else {
-                    high |= 1 << (b - 64);
+        let mut plain_pairs: Box<[u8; 1 << 16]> = vec![0u8; 1 << 16]
+            .into_boxed_slice()
+            .try_into()
+            .expect("64 KiB");
+        for (a, &first) in ascii.iter().enumerate() {
+            for (b, &second) in ascii.iter().enumerate() {
+                if first == 0 && second == 0 {
+                    plain_pairs[pair_index(a as u8, b as u8)] = 1;
                 }
-            }
-        }
-        for (a, &class) in ascii.iter().enumerate() {
-            if class == 0 {
-                plain_pairs[4 * a] = low;
-                plain_pairs[4 * a + 1] = high;
             }
         }
         for (k, &entry) in arabic.iter().enumerate() {
@@ -565,8 +577,7 @@ impl Tables {
                 let mut buf = [0u8; 4];
                 if let Some(c) = char::from_u32(0x0600 + k as u32) {
                     c.encode_utf8(&mut buf);
-                    let pair = 256 * buf[0] as usize + buf[1] as usize;
-                    plain_pairs[pair / 64] |= 1 << (pair % 64);
+                    plain_pairs[pair_index(buf[0], buf[1])] = 1;
                 }
             }
         }
@@ -581,15 +592,20 @@ impl Tables {
 
     /// The shared tables of a preset; `None` for other configs.
     fn preset(cfg: &NormalizerConfig) -> Option<&'static Tables> {
-        static MATCH: OnceLock<Tables> = OnceLock::new();
         static DISPLAY: OnceLock<Tables> = OnceLock::new();
         if *cfg == NormalizerConfig::matching() {
-            Some(MATCH.get_or_init(|| Tables::build(cfg)))
+            Some(Tables::matching())
         } else if *cfg == NormalizerConfig::display() {
             Some(DISPLAY.get_or_init(|| Tables::build(cfg)))
         } else {
             None
         }
+    }
+
+    /// The shared tables of the `match` preset.
+    fn matching() -> &'static Tables {
+        static MATCH: OnceLock<Tables> = OnceLock::new();
+        MATCH.get_or_init(|| Tables::build(&NormalizerConfig::matching()))
     }
 
     /// What happens to the character `c` (not ASCII).
@@ -603,6 +619,13 @@ impl Tables {
         } else {
             Cow::Owned(classify(c, cfg, &self.arabic, true))
         }
+    }
+
+    /// 1 when the two bytes of `pair` (read little-endian) are copied
+    /// unchanged ([`Tables::plain_pairs`]), else 0.
+    #[inline(always)]
+    fn plain_pair(&self, pair: u16) -> u8 {
+        self.plain_pairs[pair as usize]
     }
 
     /// Byte length of the character at `i` when it is copied unchanged and
@@ -630,18 +653,39 @@ impl Tables {
     /// the run around it anyway. Between words this saves ending and
     /// restarting the run (with its copy and alignment segment) at every
     /// space.
-    #[inline]
+    // Always inlined: one call per run, and runs are short in match text.
+    #[inline(always)]
     fn plain_run_end(&self, bytes: &[u8], start: usize, ws_pending: bool) -> usize {
         let n = bytes.len();
         let mut i = start;
         loop {
-            // Two bytes per look-up while they are plain.
-            while i + 1 < n {
-                let pair = 256 * bytes[i] as usize + bytes[i + 1] as usize;
-                if self.plain_pairs[pair / 64] & (1 << (pair % 64)) == 0 {
+            // Eight bytes (four pairs) per step while they are all plain;
+            // the first pair that is not ends the step.
+            let mut stopped_at_pair = false;
+            while let Some(word) = bytes.get(i..i + 8) {
+                let w = u64::from_le_bytes(word.try_into().expect("8 bytes"));
+                let p0 = self.plain_pair(w as u16);
+                let p1 = self.plain_pair((w >> 16) as u16);
+                let p2 = self.plain_pair((w >> 32) as u16);
+                let p3 = self.plain_pair((w >> 48) as u16);
+                if p0 & p1 & p2 & p3 == 0 {
+                    // Skip the plain pairs before the first that is not.
+                    let plain = p0 + (p0 & p1) + (p0 & p1 & p2);
+                    i += 2 * plain as usize;
+                    stopped_at_pair = true;
                     break;
                 }
-                i += 2;
+                i += 8;
+            }
+            // The last few bytes of the text: two bytes per look-up while
+            // they are plain.
+            if !stopped_at_pair {
+                while let Some(&[first, second]) = bytes.get(i..i + 2) {
+                    if self.plain_pair(u16::from_le_bytes([first, second])) == 0 {
+                        break;
+                    }
+                    i += 2;
+                }
             }
             // One plain ASCII byte before a character that is not (a kept
             // Arabic character would have been taken as a pair), or a
@@ -657,6 +701,14 @@ impl Tables {
                 continue;
             }
             if (b == b' ' || b == b'\n') && (i > start || !ws_pending) {
+                // A plain pair after it begins with a plain character (a
+                // kept Arabic one or a plain ASCII byte): take all three.
+                if let Some(&[first, second]) = bytes.get(i + 1..i + 3) {
+                    if self.plain_pair(u16::from_le_bytes([first, second])) == 1 {
+                        i += 3;
+                        continue;
+                    }
+                }
                 let next = self.plain_len_at(bytes, i + 1);
                 if next > 0 {
                     i += 1 + next;
@@ -666,6 +718,12 @@ impl Tables {
             return i;
         }
     }
+}
+
+/// Index into [`Tables::plain_pairs`] of the bytes `first second`.
+#[inline]
+fn pair_index(first: u8, second: u8) -> usize {
+    u16::from_le_bytes([first, second]) as usize
 }
 
 /// Index into [`Tables::arabic`] of the two-byte character `b b2`
@@ -1076,7 +1134,7 @@ mod tests {
     fn fast_path_mix() -> impl proptest::strategy::Strategy<Value = String> {
         use proptest::prelude::*;
         let pieces = prop_oneof![
-            4 => prop::sample::select(vec!["قتل", "ا", "في", "abc", "x", "1", ".", "،"]).prop_map(String::from),
+            4 => prop::sample::select(vec!["قتل", "ا", "في", "abc", "x", "1", ".", "،", "ء", "ۀ", "ٹ", "الديمقراطية", "abcdefghij"]).prop_map(String::from),
             4 => prop::sample::select(vec![" ", "\n", "  ", "\t", "\r\n", "\r", " \n", "\u{A0}", "\u{2028}", "\u{0B}"]).prop_map(String::from),
             2 => prop::sample::select(vec!["\u{064E}", "\u{0640}", "\u{200F}", "\u{FEFF}", "\u{00AD}", "\u{0001}", "أ", "ة", "٢", "'", "«", "“", "—", "…", "ﻻ", "ﹰ", "\u{2003}", "é", "€", "ی"]).prop_map(String::from),
             1 => any::<char>().prop_map(String::from),
