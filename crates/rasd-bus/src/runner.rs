@@ -84,13 +84,18 @@ pub struct Output {
 
 impl Output {
     /// A JSON output for one article.
+    ///
+    /// Serialized with `sonic-rs` (SIMD string escaping): the tagged
+    /// article is about 13 KB of mostly Arabic text, and serde_json's
+    /// byte-at-a-time escaping was 4% of a pipeline's CPU. The bytes are the
+    /// same as serde_json's (see the test below).
     pub fn json<T: serde::Serialize>(
         subject: impl Into<String>,
         stage: StageName,
         article_id: &str,
         value: &T,
     ) -> Result<Output, StageError> {
-        let payload = serde_json::to_vec(value).map_err(|e| StageError::Reject {
+        let payload = sonic_rs::to_vec(value).map_err(|e| StageError::Reject {
             reason: "serialize_failed".into(),
             error: e.to_string(),
         })?;
@@ -722,4 +727,30 @@ pub fn now_rfc3339() -> String {
     time::OffsetDateTime::now_utc()
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Output payloads are byte-for-byte what serde_json would write:
+    /// escapes (quotes, backslashes, control characters, U+2028), Arabic
+    /// text, numbers and nesting, on a real tagged seed article too.
+    #[test]
+    fn output_json_is_byte_identical_to_serde_json() {
+        let value = serde_json::json!({
+            "id": "a\"b\\c\u{1}\n\t\u{2028}",
+            "text": "قوات سوريا الديمقراطية «قسد» — “اشتباكات” في ريف دير الزور",
+            "n": [0, -1, 1.5, 0.1, 1e-7, 123456789.0, u64::MAX],
+            "nested": {"ok": true, "none": null, "empty": [], "obj": {}},
+        });
+        let out = Output::json("s", StageName::Tag, "id", &value).unwrap();
+        assert_eq!(out.payload, serde_json::to_vec(&value).unwrap());
+
+        let seed = include_str!("../../../seeds/004_b9e175c1fa34ede7.txt");
+        let mut article = rasd_model::CleanArticle::new("seed-004", "title", seed);
+        article.lang_confidence = 0.987_654_321;
+        let out = Output::json("s", StageName::Clean, "seed-004", &article).unwrap();
+        assert_eq!(out.payload, serde_json::to_vec(&article).unwrap());
+    }
 }
