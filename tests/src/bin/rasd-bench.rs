@@ -72,6 +72,16 @@ struct Round {
     ratio: f64,
 }
 
+impl std::fmt::Display for Throughput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "raw→tagged: {:>8.0} articles/s ({} in {:.2}s); {}",
+            self.per_second, self.articles, self.seconds, self.cpu_us_per_article
+        )
+    }
+}
+
 #[derive(Debug, Default, serde::Serialize)]
 struct CpuSplit {
     /// The `rasd run` process (zero for the baseline: no stages).
@@ -112,6 +122,16 @@ struct Latency {
     max_ms: f64,
 }
 
+impl std::fmt::Display for Latency {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "latency at {}/s: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+            self.rate, self.p50_ms, self.p99_ms, self.max_ms
+        )
+    }
+}
+
 #[tokio::main(flavor = "multi_thread")]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
@@ -133,15 +153,9 @@ async fn main() -> anyhow::Result<()> {
     let mut rounds = Vec::new();
     for round in 1..=args.rounds.max(1) {
         let pipe_tp = pipeline_throughput(&args, &articles).await?;
-        println!(
-            "round {round}: pipeline  raw→tagged: {:>8.0} articles/s ({} in {:.2}s); {}",
-            pipe_tp.per_second, pipe_tp.articles, pipe_tp.seconds, pipe_tp.cpu_us_per_article
-        );
+        println!("round {round}: pipeline  {pipe_tp}");
         let base_tp = baseline_throughput(&args, &articles).await?;
-        println!(
-            "round {round}: baseline  raw→tagged: {:>8.0} articles/s ({} in {:.2}s); {}",
-            base_tp.per_second, base_tp.articles, base_tp.seconds, base_tp.cpu_us_per_article
-        );
+        println!("round {round}: baseline  {base_tp}");
         let ratio = pipe_tp.per_second / base_tp.per_second;
         println!("round {round}: ratio {ratio:.2}");
         rounds.push(Round {
@@ -152,7 +166,14 @@ async fn main() -> anyhow::Result<()> {
     }
     let mut ratios: Vec<f64> = rounds.iter().map(|r| r.ratio).collect();
     ratios.sort_by(f64::total_cmp);
-    let ratio = ratios[ratios.len() / 2];
+    // The median; with an even number of rounds, the mean of the middle two
+    // (never the upper one alone, which would favour the pipeline).
+    let mid = ratios.len() / 2;
+    let ratio = if ratios.len() % 2 == 1 {
+        ratios[mid]
+    } else {
+        (ratios[mid - 1] + ratios[mid]) / 2.0
+    };
     println!(
         "ratio pipeline/baseline: {ratio:.2}, median of {} rounds ({}) (target ≥ 0.50)",
         ratios.len(),
@@ -165,15 +186,9 @@ async fn main() -> anyhow::Result<()> {
 
     let lat_articles = synthetic_articles("lat", args.latency_articles)?;
     let pipe_lat = pipeline_latency(&args, &lat_articles).await?;
-    println!(
-        "pipeline  latency at {}/s: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
-        pipe_lat.rate, pipe_lat.p50_ms, pipe_lat.p99_ms, pipe_lat.max_ms
-    );
+    println!("pipeline  {pipe_lat}");
     let base_lat = baseline_latency(&args, &lat_articles).await?;
-    println!(
-        "baseline  latency at {}/s: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
-        base_lat.rate, base_lat.p50_ms, base_lat.p99_ms, base_lat.max_ms
-    );
+    println!("baseline  {base_lat}");
     println!(
         "{}",
         serde_json::json!({
