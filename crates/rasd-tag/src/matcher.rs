@@ -37,7 +37,7 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use rasd_model::EntityType;
 
 use crate::kb::{ContextRule, Kb, Origin};
-use crate::rules::{head8, CliticGroups, Rules};
+use crate::rules::{head8, Bits, CliticGroups, Rules};
 
 /// The entities one alias may name (usually one or two, kept inline).
 pub type Targets = smallvec::SmallVec<[Target; 2]>;
@@ -80,23 +80,22 @@ pub struct Matcher {
     first_words: WordFilter,
 }
 
-/// A Bloom filter with one hash over (length, first and last 8 bytes) of
-/// words: when [`WordFilter::may_be`] says no, the word is not in the set.
-/// 2^18 bits (32 KB): the one-word keys of the alias table fill a few
-/// percent of it, so nearly every word outside the set is told apart.
+/// A Bloom filter ([`Bits`], one hash) over (length, first and last 8
+/// bytes) of words: when [`WordFilter::may_be`] says no, the word is not in
+/// the set. 2^18 bits (32 KB): the one-word keys of the alias table fill a
+/// few percent of it, so nearly every word outside the set is told apart.
 #[derive(Debug, Clone)]
-struct WordFilter(Vec<u64>);
+struct WordFilter(Bits<FIRST_WORD_BITS>);
+
+const FIRST_WORD_BITS: u32 = 18;
 
 impl WordFilter {
-    const BITS: u32 = 18;
-
     fn new() -> WordFilter {
-        WordFilter(vec![0; 1 << (Self::BITS - 6)])
+        WordFilter(Bits::new())
     }
 
     fn insert(&mut self, word: &str) {
-        let i = Self::slot(word);
-        self.0[i >> 6] |= 1 << (i & 63);
+        self.0.set(Self::slot(word));
     }
 
     #[inline]
@@ -106,16 +105,15 @@ impl WordFilter {
             Some(last8) => u64::from_le_bytes(*last8),
             None => 0,
         };
-        let key =
-            head8(b) ^ tail.rotate_left(31) ^ (b.len() as u64).wrapping_mul(0xFF51_AFD7_ED55_8CCD);
-        (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - Self::BITS)) as usize
+        Bits::<FIRST_WORD_BITS>::slot(
+            head8(b) ^ tail.rotate_left(31) ^ (b.len() as u64).wrapping_mul(0xFF51_AFD7_ED55_8CCD),
+        )
     }
 
     /// False when `word` is not in the set.
     #[inline]
     fn may_be(&self, word: &str) -> bool {
-        let i = Self::slot(word);
-        self.0[i >> 6] & (1 << (i & 63)) != 0
+        self.0.has(Some(Self::slot(word)))
     }
 }
 
@@ -840,11 +838,8 @@ mod tests {
         }
         assert!(one_word > 1000);
         // Nearly all other words are told apart (the filter pays for itself).
-        let set_bits: u32 = m.first_words.0.iter().map(|w| w.count_ones()).sum();
-        assert!(
-            set_bits < 1 << (WordFilter::BITS - 2),
-            "{set_bits} bits set"
-        );
+        let set_bits = m.first_words.0.ones();
+        assert!(set_bits < 1 << (FIRST_WORD_BITS - 2), "{set_bits} bits set");
     }
 
     #[test]

@@ -171,32 +171,39 @@ pub struct Rules {
     pub trigger_heads: HeadFilter,
 }
 
-/// The table behind [`HeadFilter`] and [`TailFilter`]: one bit per hashed
-/// key (a Bloom filter with one hash, 2^13 bits: the word lists hold a
-/// few hundred keys, so it stays sparse).
+/// The table behind [`HeadFilter`], [`TailFilter`] and the matcher's
+/// first-word filter: one bit per hashed key (a Bloom filter with one hash
+/// of 2^`B` bits; the default 2^13 suits word lists of a few hundred keys,
+/// so they stay sparse).
 #[derive(Debug, Clone, Default)]
-struct Bits(Vec<u64>);
+pub(crate) struct Bits<const B: u32 = 13>(Vec<u64>);
 
-impl Bits {
-    const BITS: u32 = 13;
+impl<const B: u32> Bits<B> {
+    const BITS: u32 = B;
 
-    fn new() -> Bits {
+    pub(crate) fn new() -> Self {
         Bits(vec![0; 1 << (Self::BITS - 6)])
     }
 
     /// The bit of a key.
     #[inline]
-    fn slot(key: u64) -> usize {
+    pub(crate) fn slot(key: u64) -> usize {
         (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - Self::BITS)) as usize
     }
 
-    fn set(&mut self, slot: usize) {
+    pub(crate) fn set(&mut self, slot: usize) {
         self.0[slot >> 6] |= 1 << (slot & 63);
+    }
+
+    /// Bits set (tests check that a table stays sparse).
+    #[cfg(test)]
+    pub(crate) fn ones(&self) -> u32 {
+        self.0.iter().map(|w| w.count_ones()).sum()
     }
 
     /// Whether the bit is set (false for no slot, and in an empty table).
     #[inline]
-    fn has(&self, slot: Option<usize>) -> bool {
+    pub(crate) fn has(&self, slot: Option<usize>) -> bool {
         slot.is_some_and(|i| self.0.get(i >> 6).is_some_and(|w| w & (1 << (i & 63)) != 0))
     }
 }
@@ -213,7 +220,7 @@ pub struct HeadFilter {
 impl Default for HeadFilter {
     fn default() -> Self {
         HeadFilter {
-            bits: Bits::default(),
+            bits: <Bits>::default(),
             pass_all: true,
         }
     }
@@ -222,7 +229,7 @@ impl Default for HeadFilter {
 impl HeadFilter {
     pub fn new<'a>(keys: impl IntoIterator<Item = &'a str>) -> HeadFilter {
         let mut f = HeadFilter {
-            bits: Bits::new(),
+            bits: <Bits>::new(),
             pass_all: false,
         };
         for k in keys {
@@ -238,7 +245,7 @@ impl HeadFilter {
     fn slot(word: &str) -> Option<usize> {
         let first4: [u8; 4] = word.as_bytes().get(..4)?.try_into().ok()?;
         let h = u64::from(u32::from_le_bytes(first4)) | ((word.len() as u64) << 32);
-        Some(Bits::slot(h))
+        Some(<Bits>::slot(h))
     }
 
     /// False when `word` is not in the list.
@@ -396,9 +403,9 @@ pub struct TailFilter {
 impl Default for TailFilter {
     fn default() -> Self {
         TailFilter {
-            longest: Bits::default(),
-            long: Bits::default(),
-            short: Bits::default(),
+            longest: <Bits>::default(),
+            long: <Bits>::default(),
+            short: <Bits>::default(),
             pass_all: true,
         }
     }
@@ -411,9 +418,9 @@ const SHORT_TAIL: usize = 4;
 impl TailFilter {
     pub fn new<'a>(keys: impl IntoIterator<Item = &'a str>) -> TailFilter {
         let mut f = TailFilter {
-            longest: Bits::new(),
-            long: Bits::new(),
-            short: Bits::new(),
+            longest: <Bits>::new(),
+            long: <Bits>::new(),
+            short: <Bits>::new(),
             pass_all: false,
         };
         for k in keys {
@@ -436,7 +443,7 @@ impl TailFilter {
         let b = word.as_bytes();
         let tail = b.get(b.len().checked_sub(n)?..)?;
         // The tail read as a big-endian number, as in [`Tails::of`].
-        Some(Bits::slot(
+        Some(<Bits>::slot(
             tail.iter().fold(0u64, |h, &c| (h << 8) | u64::from(c)),
         ))
     }
@@ -474,9 +481,9 @@ impl Tails {
         if let Some(last8) = word.as_bytes().last_chunk::<8>() {
             let v = u64::from_be_bytes(*last8);
             return Tails {
-                longest: Some(Bits::slot(v)),
-                long: Some(Bits::slot(v & 0xFFFF_FFFF_FFFF)),
-                short: Some(Bits::slot(v & 0xFFFF_FFFF)),
+                longest: Some(<Bits>::slot(v)),
+                long: Some(<Bits>::slot(v & 0xFFFF_FFFF_FFFF)),
+                short: Some(<Bits>::slot(v & 0xFFFF_FFFF)),
             };
         }
         Tails {
