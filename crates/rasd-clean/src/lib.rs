@@ -588,38 +588,12 @@ impl Cleaner {
             p.push(' ');
             p
         };
-        // The padded keys of the containers, one after the other in one
-        // buffer (one allocation, not one per container).
-        let mut container_keys =
-            String::with_capacity(containers.iter().map(|&j| lines[j].key.len() + 2).sum());
-        let container_ranges: Vec<std::ops::Range<usize>> = containers
-            .iter()
-            .map(|&j| {
-                let start = container_keys.len();
-                container_keys.push(' ');
-                container_keys.push_str(&lines[j].key);
-                container_keys.push(' ');
-                start..container_keys.len()
-            })
-            .collect();
-        let padded_containers: Vec<&str> = container_ranges
-            .iter()
-            .map(|r| &container_keys[r.clone()])
-            .collect();
+        let padded_containers: Vec<String> = containers.iter().map(|&j| padded(j)).collect();
         let mut contained = vec![false; candidates.len()];
         if candidates.len() * containers.len() <= 4096 {
             // Few lines (every real article): direct substring search.
             for (c, &i) in candidates.iter().enumerate() {
-                // Every candidate is a container too (a kept body line): its
-                // padded key is in the buffer already.
-                let owned;
-                let needle: &str = match containers.binary_search(&i) {
-                    Ok(k) => padded_containers[k],
-                    Err(_) => {
-                        owned = padded(i);
-                        &owned
-                    }
-                };
+                let needle = padded(i);
                 // Anchor on the first two words, then compare in place: cheaper
                 // than building a substring searcher for every candidate.
                 let anchor_end = needle
