@@ -43,10 +43,12 @@ async fn two_replicas_of_a_stage_share_the_work_and_the_total_is_exact() -> anyh
     let _g = serial().await;
     let server = NatsServer::start()?;
     let _clean = RasdProcess::spawn(&server.url(), &["stage", "clean"])?;
-    let (ma, mb) = (
-        format!("127.0.0.1:{}", free_port()),
-        format!("127.0.0.1:{}", free_port()),
-    );
+    // Two distinct metrics ports (a released port can be handed out again).
+    let pa = free_port();
+    let pb = std::iter::repeat_with(free_port)
+        .find(|&p| p != pa)
+        .expect("an endless iterator");
+    let (ma, mb) = (format!("127.0.0.1:{pa}"), format!("127.0.0.1:{pb}"));
     let mut tag_a = RasdProcess::spawn(
         &server.url(),
         &["stage", "tag", "--concurrency", "1", "--metrics-addr", &ma],
@@ -71,7 +73,10 @@ async fn two_replicas_of_a_stage_share_the_work_and_the_total_is_exact() -> anyh
         }
         anyhow::ensure!(
             std::time::Instant::now() < deadline,
-            "tag replicas never both pulled"
+            "tag replicas never both pulled ({} waiting); replica A log:\n{}\nreplica B log:\n{}",
+            info.num_waiting,
+            tag_a.log(),
+            tag_b.log()
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
