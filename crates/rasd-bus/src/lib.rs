@@ -17,6 +17,7 @@
 //!   service API (`$SRV.PING/INFO/STATS`) each stage exposes.
 
 pub mod config;
+mod cpu_pool;
 pub mod metrics;
 pub mod provision;
 pub mod runner;

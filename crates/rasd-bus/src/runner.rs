@@ -47,6 +47,8 @@ use bytes::Bytes;
 use futures::{FutureExt, StreamExt};
 use rasd_model::{DeadLetter, InputError, StageName, Subjects};
 use tokio::sync::Semaphore;
+
+use crate::cpu_pool::CpuPool;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
@@ -382,13 +384,11 @@ async fn nak_rest_of_batch(batch: &mut async_nats::jetstream::consumer::pull::Ba
 
 /// Process a chunk of inputs that arrived together.
 ///
-/// CPU-bound cores run the whole chunk in one blocking job, one input after
-/// the other: one thread handoff per chunk instead of per message, and the
-/// core's tables stay in that core's cache. The job waits for one of the
-/// process's CPU slots (as many as the machine has cores), so the stages of
-/// one `rasd run` never run more cores' worth of work than there are cores;
-/// oversubscribed, they would only evict each other's caches. Each input
-/// still gets its own outcome: publish and ack, dead letter, or NAK.
+/// CPU-bound cores run the whole chunk in one job on the process's CPU pool
+/// (one thread per core, see [`CpuPool`]), one input after the other: one
+/// thread handoff per chunk instead of per message, and the core's tables
+/// stay in that core's cache. Each input still gets its own outcome: publish
+/// and ack, dead letter, or NAK.
 async fn handle_chunk<C: StageCore>(shared: Arc<Shared<C>>, msgs: Vec<jetstream::Message>) {
     let stage = shared.core.name();
     let started = Instant::now();
@@ -431,34 +431,35 @@ async fn handle_chunk<C: StageCore>(shared: Arc<Shared<C>>, msgs: Vec<jetstream:
         .map(|(m, ..)| (m.subject.to_string(), m.payload.clone()))
         .collect();
     let cpu_bound = core.cpu_bound();
-    let job = async move {
-        let _slot = if cpu_bound {
-            Some(cpu_slots().acquire().await.expect("never closed"))
-        } else {
-            None
-        };
-        tokio::task::spawn_blocking(move || {
-            inputs
-                .iter()
-                .map(|(subject, payload)| {
-                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        core.process(subject, payload)
-                    }))
-                    .unwrap_or_else(|p| {
-                        let detail = p
-                            .downcast_ref::<&str>()
-                            .map(|s| s.to_string())
-                            .or_else(|| p.downcast_ref::<String>().cloned())
-                            .unwrap_or_else(|| "unknown panic".into());
-                        Err(StageError::Reject {
-                            reason: "stage_panic".into(),
-                            error: format!("the {stage} core panicked on this input: {detail}"),
-                        })
+    let work = move || {
+        inputs
+            .iter()
+            .map(|(subject, payload)| {
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    core.process(subject, payload)
+                }))
+                .unwrap_or_else(|p| {
+                    let detail = p
+                        .downcast_ref::<&str>()
+                        .map(|s| s.to_string())
+                        .or_else(|| p.downcast_ref::<String>().cloned())
+                        .unwrap_or_else(|| "unknown panic".into());
+                    Err(StageError::Reject {
+                        reason: "stage_panic".into(),
+                        error: format!("the {stage} core panicked on this input: {detail}"),
                     })
                 })
-                .collect::<Vec<_>>()
-        })
-        .await
+            })
+            .collect::<Vec<_>>()
+    };
+    let job = async move {
+        if cpu_bound {
+            CpuPool::global().run(work).await.map_err(String::from)
+        } else {
+            tokio::task::spawn_blocking(work)
+                .await
+                .map_err(|e| e.to_string())
+        }
     };
     // In-progress acks for every input of the chunk while the core works.
     let mut progress = progress_ticks(&shared.args);
@@ -488,13 +489,6 @@ async fn handle_chunk<C: StageCore>(shared: Arc<Shared<C>>, msgs: Vec<jetstream:
         },
     ))
     .await;
-}
-
-/// The process-wide CPU slots: one per core the process may use.
-fn cpu_slots() -> &'static Semaphore {
-    static SLOTS: std::sync::OnceLock<Semaphore> = std::sync::OnceLock::new();
-    SLOTS
-        .get_or_init(|| Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get())))
 }
 
 /// Count one input's outcome in the metrics and the run summary.

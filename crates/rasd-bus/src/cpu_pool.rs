@@ -1,0 +1,110 @@
+//! The process-wide pool of CPU threads that runs the stage cores.
+//!
+//! Why not `tokio::task::spawn_blocking`: the blocking pool hands each job
+//! to whichever of its (many, short-lived) threads is free, so one stage's
+//! chunks wander over a dozen threads. Every wander costs: the allocator's
+//! thread-local heaps go cold, memory freed on one thread was allocated on
+//! another, and idle threads' pages are returned to the OS and faulted back
+//! in. A fixed set of threads, as many as the machine has cores, keeps the
+//! heaps warm and also bounds the CPU work of all stages of one `rasd run`
+//! to the cores there are (more would only evict each other's caches).
+
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex, OnceLock};
+
+type Job = Box<dyn FnOnce() + Send>;
+
+/// A fixed set of threads fed from one FIFO queue.
+pub(crate) struct CpuPool {
+    queue: Mutex<mpsc::Sender<Job>>,
+}
+
+impl CpuPool {
+    fn new(threads: usize) -> CpuPool {
+        let (tx, rx) = mpsc::channel::<Job>();
+        let rx = Arc::new(Mutex::new(rx));
+        for i in 0..threads {
+            let rx = rx.clone();
+            std::thread::Builder::new()
+                .name(format!("rasd-cpu-{i}"))
+                .spawn(move || loop {
+                    // The lock is held only while waiting for the next job.
+                    let job = match rx.lock() {
+                        Ok(rx) => rx.recv(),
+                        Err(_) => return,
+                    };
+                    match job {
+                        // A panic drops the job's result sender (the caller
+                        // sees the job as lost); the thread lives on.
+                        Ok(job) => {
+                            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
+                        }
+                        Err(_) => return,
+                    }
+                })
+                .expect("spawning a CPU pool thread");
+        }
+        CpuPool {
+            queue: Mutex::new(tx),
+        }
+    }
+
+    /// The pool shared by every stage of this process: one thread per core.
+    pub(crate) fn global() -> &'static CpuPool {
+        static POOL: OnceLock<CpuPool> = OnceLock::new();
+        POOL.get_or_init(|| {
+            CpuPool::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
+        })
+    }
+
+    /// Run `f` on a pool thread and wait for its result. Callers catch
+    /// panics per input; one that escapes `f` is reported as a lost job.
+    pub(crate) async fn run<T, F>(&self, f: F) -> Result<T, &'static str>
+    where
+        T: Send + 'static,
+        F: FnOnce() -> T + Send + 'static,
+    {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move || {
+            let _ = tx.send(f());
+        });
+        self.queue
+            .lock()
+            .map_err(|_| "the CPU pool is poisoned")?
+            .send(job)
+            .map_err(|_| "the CPU pool has stopped")?;
+        rx.await.map_err(|_| "the CPU pool job was lost")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn jobs_run_on_a_fixed_set_of_named_threads() {
+        let pool = CpuPool::new(2);
+        let mut names = std::collections::HashSet::new();
+        for i in 0..50u32 {
+            let (n, name) = pool
+                .run(move || (i * 2, std::thread::current().name().map(String::from)))
+                .await
+                .unwrap();
+            assert_eq!(n, i * 2);
+            names.insert(name.unwrap());
+        }
+        assert!(names.len() <= 2, "{names:?}");
+        assert!(
+            names.iter().all(|n| n.starts_with("rasd-cpu-")),
+            "{names:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_panicking_job_is_reported_and_its_thread_survives() {
+        let pool = CpuPool::new(1);
+        let lost = pool.run(|| -> u32 { panic!("boom") }).await;
+        assert_eq!(lost, Err("the CPU pool job was lost"));
+        assert_eq!(pool.run(|| 7).await, Ok(7));
+    }
+}
