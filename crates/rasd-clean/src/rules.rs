@@ -323,8 +323,14 @@ impl Rules {
         let ff: FusedFile = toml::from_str(fused).map_err(|e| format!("fused: {e}"))?;
         let mut pairs: Vec<(String, String)> = ff.split.into_iter().collect();
         pairs.sort();
+        // A plain DFA scan, no prefilter: every fused name starts with an
+        // Arabic letter, and all Arabic letters share two lead bytes, so a
+        // prefilter keyed on first bytes fires at almost every word and
+        // costs more than the scan it tries to skip (clean stage −10%).
         let fused = AhoCorasick::builder()
             .match_kind(MatchKind::LeftmostLongest)
+            .kind(Some(AhoCorasickKind::DFA))
+            .prefilter(false)
             .build(pairs.iter().map(|(f, _)| f))
             .map_err(|e| e.to_string())?;
         let fused_to = pairs.into_iter().map(|(_, t)| t).collect();
