@@ -376,3 +376,58 @@ async fn stages_expose_metrics_service_api_and_status() -> anyhow::Result<()> {
         .is_some_and(|s| s.success()));
     Ok(())
 }
+
+/// The threads of a process whose names start with `prefix` (Linux keeps
+/// the first 15 bytes of a thread's name in `/proc/<pid>/task/*/comm`).
+fn threads_named(pid: u32, prefix: &str) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/task"))
+        .map(|tasks| {
+            tasks
+                .filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("comm")).ok())
+                .filter(|name| name.starts_with(prefix))
+                .count()
+        })
+        .unwrap_or(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_cpu_bound_stage_runs_on_threads_of_its_own_sharing_out_the_cores(
+) -> anyhow::Result<()> {
+    let _g = serial().await;
+    let server = NatsServer::start()?;
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let counts = |procs: &[(&RasdProcess, &str, usize)]| {
+        procs
+            .iter()
+            .map(|(p, prefix, _)| threads_named(p.pid(), prefix))
+            .collect::<Vec<_>>()
+    };
+    // `rasd run`: clean, tag and aggregate share the cores (fetch waits on
+    // HTTP and has none); `rasd stage tag` alone takes them all.
+    let all = RasdProcess::spawn(&server.url(), &["run"])?;
+    let tag = RasdProcess::spawn(&server.url(), &["stage", "tag"])?;
+    let share = cores.div_ceil(3);
+    let want = [
+        (&all, "rasd-clean-", share),
+        (&all, "rasd-tag-", share),
+        (&all, "rasd-aggregate-", share),
+        (&all, "rasd-fetch-", 0),
+        (&tag, "rasd-tag-", cores),
+    ];
+    let wanted: Vec<usize> = want.iter().map(|w| w.2).collect();
+    let deadline = std::time::Instant::now() + PATIENCE;
+    loop {
+        let seen = counts(&want);
+        if seen == wanted {
+            break;
+        }
+        anyhow::ensure!(
+            std::time::Instant::now() < deadline,
+            "CPU threads (clean, tag, aggregate, fetch of `run`; tag of `stage tag`): \
+             {seen:?}, expected {wanted:?}\nrun log:\n{}",
+            all.log()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Ok(())
+}

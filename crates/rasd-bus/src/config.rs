@@ -222,6 +222,11 @@ pub struct ConsumerArgs {
     /// Largest input a stage accepts (bytes); larger ones go to the DLQ.
     #[arg(long, env = "RASD_MAX_ARTICLE_BYTES", default_value_t = rasd_model::DEFAULT_MAX_ARTICLE_BYTES)]
     pub max_article_bytes: usize,
+    /// Threads that run this stage's core, each CPU-bound stage on its own
+    /// threads (default: the machine's cores, shared out evenly among the
+    /// CPU-bound stages this process runs, at least one each).
+    #[arg(long, env = "RASD_CPU_THREADS")]
+    pub cpu_threads: Option<usize>,
 }
 
 fn default_concurrency() -> usize {
@@ -245,11 +250,20 @@ impl Default for ConsumerArgs {
             ],
             max_ack_pending: 1000,
             max_article_bytes: rasd_model::DEFAULT_MAX_ARTICLE_BYTES,
+            cpu_threads: None,
         }
     }
 }
 
 impl ConsumerArgs {
+    /// Threads for one stage's core when `stages` CPU-bound stages share
+    /// this process (see `--cpu-threads`).
+    pub fn cpu_threads_for(&self, stages: usize) -> usize {
+        self.cpu_threads
+            .unwrap_or_else(|| default_concurrency().div_ceil(stages.max(1)))
+            .max(1)
+    }
+
     /// Messages per pull (see `--batch`) for a stage whose jobs take up to
     /// `chunk` inputs each (1 for fetch).
     pub fn batch_size(&self, chunk: usize) -> usize {
@@ -282,6 +296,27 @@ impl ConsumerArgs {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_cores_are_shared_out_among_cpu_stages_unless_set() {
+        let cores = default_concurrency();
+        let unset = ConsumerArgs::default();
+        assert_eq!(unset.cpu_threads_for(1), cores);
+        assert_eq!(unset.cpu_threads_for(2), cores.div_ceil(2));
+        // More stages than cores: still one thread each.
+        assert_eq!(unset.cpu_threads_for(cores + 5), 1);
+        assert_eq!(unset.cpu_threads_for(0), cores);
+        let set = ConsumerArgs {
+            cpu_threads: Some(3),
+            ..ConsumerArgs::default()
+        };
+        assert_eq!(set.cpu_threads_for(4), 3);
+        let zero = ConsumerArgs {
+            cpu_threads: Some(0),
+            ..ConsumerArgs::default()
+        };
+        assert_eq!(zero.cpu_threads_for(1), 1);
+    }
 
     #[test]
     fn the_default_duplicate_window_covers_the_default_redeliveries() {

@@ -4,8 +4,9 @@
 //! A stage core is a pure function (see [`StageCore`]). The runner pulls its
 //! input from the stage's durable consumer in batches and, for each message:
 //!
-//! 1. runs the core on the blocking pool (cores are CPU-bound), sending
-//!    in-progress acks while it works so slow messages are not redelivered;
+//! 1. runs the core on the stage's own CPU threads (fetch, which waits on
+//!    HTTP, on the blocking pool), sending in-progress acks while it works
+//!    so slow messages are not redelivered;
 //! 2. publishes every output with `Nats-Msg-Id` set by the core
 //!    (`<stage>:<article id>`) and waits for each PublishAck;
 //! 3. only then acks the input.
@@ -21,14 +22,17 @@
 //! `max_deliver_exceeded`. The consumer itself has no delivery limit: the
 //! runner enforces `max_deliver` (an input delivered more often, because
 //! earlier deliveries timed out, is dead-lettered before the core runs), so
-//! no input is ever dropped by the server without a dead letter. A panicking core is caught and treated as a
-//! rejection, so one bad input never stops a stage.
+//! no input is ever dropped by the server without a dead letter. A
+//! panicking core is caught and treated as a rejection, so one bad input
+//! never stops a stage.
 //!
 //! Concurrency is bounded by a semaphore (`--concurrency`) and the pull
 //! batch, so memory is bounded too. A CPU-bound core takes the inputs that
-//! arrived together in chunks (up to 16, one blocking job each), and all
-//! stages of a process share one CPU slot per core, so a `rasd run` with
-//! four stages does not oversubscribe the machine (see [`handle_chunk`]). Input is pulled in one-shot batches
+//! arrived together in chunks (up to 16, one job each) and runs them on a
+//! fixed set of threads of its own; the stages of one `rasd run` share the
+//! machine's cores out among them (`--cpu-threads`), so they neither
+//! oversubscribe it nor evict each other's tables from the caches (see
+//! [`handle_chunk`] and `cpu_pool`). Input is pulled in one-shot batches
 //! (one pull request per batch, never refilled in the background). On
 //! shutdown the runner stops pulling, NAKs the rest of the current batch
 //! exactly once (another replica takes it at once), finishes and acks the
@@ -138,8 +142,8 @@ pub trait StageCore: Send + Sync + 'static {
     /// Turn one input into the messages to publish.
     fn process(&self, subject: &str, payload: &[u8]) -> Result<Vec<Output>, StageError>;
     /// Is the core pure computation? CPU-bound cores take inputs in chunks
-    /// and share the process's CPU slots (see the module docs); a core that
-    /// waits on I/O (fetch) says `false` and takes one input at a time.
+    /// and run on threads of their own (see `cpu_pool`); a core that waits
+    /// on I/O (fetch) says `false` and takes one input at a time.
     fn cpu_bound(&self) -> bool {
         true
     }
@@ -169,6 +173,8 @@ struct Shared<C: StageCore> {
     args: ConsumerArgs,
     metrics: Arc<StageMetrics>,
     summary: std::sync::Mutex<RunSummary>,
+    /// The threads that run a CPU-bound core (none for fetch).
+    pool: Option<CpuPool>,
 }
 
 enum Outcome {
@@ -197,7 +203,12 @@ impl<C: StageCore> StageRunner<C> {
     /// Run until `shutdown` is cancelled, then finish in-flight work.
     pub async fn run(self, shutdown: CancellationToken) -> anyhow::Result<RunSummary> {
         let stage = self.core.name();
+        let pool = self.core.cpu_bound().then(|| {
+            // `rasd run` sets the share; unset, this is the only stage.
+            CpuPool::new(stage.as_str(), self.args.cpu_threads_for(1))
+        });
         let shared = Arc::new(Shared {
+            pool,
             core: self.core,
             js: self.js,
             subjects: self.subjects,
@@ -286,7 +297,7 @@ impl<C: StageCore> StageRunner<C> {
                         m = batch.next() => m,
                     };
                     // Take what else of this batch has already arrived, up
-                    // to a chunk: one handoff to the blocking pool per
+                    // to a chunk: one handoff to the CPU threads per
                     // chunk, not per message.
                     let mut chunk = Vec::new();
                     let mut tail = match next {
@@ -430,7 +441,6 @@ async fn handle_chunk<C: StageCore>(shared: Arc<Shared<C>>, msgs: Vec<jetstream:
         .iter()
         .map(|(m, ..)| (m.subject.to_string(), m.payload.clone()))
         .collect();
-    let cpu_bound = core.cpu_bound();
     let work = move || {
         inputs
             .iter()
@@ -452,9 +462,10 @@ async fn handle_chunk<C: StageCore>(shared: Arc<Shared<C>>, msgs: Vec<jetstream:
             })
             .collect::<Vec<_>>()
     };
+    let pool_shared = shared.clone();
     let job = async move {
-        if cpu_bound {
-            CpuPool::global().run(work).await.map_err(String::from)
+        if let Some(pool) = &pool_shared.pool {
+            pool.run(work).await.map_err(String::from)
         } else {
             tokio::task::spawn_blocking(work)
                 .await

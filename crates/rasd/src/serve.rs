@@ -134,6 +134,11 @@ pub async fn run_stages(
     }
 
     let max_bytes = opts.consumer.max_article_bytes;
+    // The machine's cores, shared out among the CPU-bound stages (all but
+    // fetch) that this process runs.
+    let cpu_stages = stages.iter().filter(|s| **s != StageName::Fetch).count();
+    let mut consumer = opts.consumer.clone();
+    consumer.cpu_threads = Some(consumer.cpu_threads_for(cpu_stages));
     let mut runners = tokio::task::JoinSet::new();
     let mut services = Vec::new();
     for &stage in stages {
@@ -141,7 +146,7 @@ pub async fn run_stages(
         let (js, subjects, args, metrics, token) = (
             js.clone(),
             subjects.clone(),
-            opts.consumer.clone(),
+            consumer.clone(),
             metrics.clone(),
             shutdown.clone(),
         );

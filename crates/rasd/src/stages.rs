@@ -95,7 +95,8 @@ impl StageCore for AggregateStage {
 }
 
 /// Fetch request → raw article. The HTTP call blocks this worker (the
-/// runner runs cores on the blocking pool) on the process's runtime.
+/// runner runs an I/O-bound core on tokio's blocking pool) on the process's
+/// runtime.
 pub struct FetchStage {
     pub client: reqwest::Client,
     pub runtime: tokio::runtime::Handle,
