@@ -24,7 +24,7 @@ type Job = Box<dyn FnOnce() + Send>;
 
 /// A fixed set of threads fed from one FIFO queue.
 pub(crate) struct CpuPool {
-    queue: Mutex<mpsc::Sender<Job>>,
+    queue: mpsc::Sender<Job>,
 }
 
 impl CpuPool {
@@ -54,9 +54,7 @@ impl CpuPool {
                 })
                 .expect("spawning a CPU pool thread");
         }
-        CpuPool {
-            queue: Mutex::new(tx),
-        }
+        CpuPool { queue: tx }
     }
 
     /// Run `f` on a pool thread and wait for its result. Callers catch
@@ -71,8 +69,6 @@ impl CpuPool {
             let _ = tx.send(f());
         });
         self.queue
-            .lock()
-            .map_err(|_| "the CPU pool is poisoned")?
             .send(job)
             .map_err(|_| "the CPU pool has stopped")?;
         rx.await.map_err(|_| "the CPU pool job was lost")
