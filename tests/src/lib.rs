@@ -293,6 +293,8 @@ impl RasdProcess {
             .env("RASD_NATS_URL", nats_url)
             .env("RASD_LOG", "info,async_nats=warn")
             .env_remove("RASD_LOG_FORMAT")
+            // Tests check the default share of the cores.
+            .env_remove("RASD_CPU_THREADS")
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()?;

@@ -222,11 +222,19 @@ pub struct ConsumerArgs {
     /// Largest input a stage accepts (bytes); larger ones go to the DLQ.
     #[arg(long, env = "RASD_MAX_ARTICLE_BYTES", default_value_t = rasd_model::DEFAULT_MAX_ARTICLE_BYTES)]
     pub max_article_bytes: usize,
-    /// Threads that run this stage's core, each CPU-bound stage on its own
-    /// threads (default: the machine's cores, shared out evenly among the
-    /// CPU-bound stages this process runs, at least one each).
-    #[arg(long, env = "RASD_CPU_THREADS")]
+    /// Threads that run this stage's core, each CPU-bound stage on threads
+    /// of its own (default: the machine's cores shared out evenly among the
+    /// CPU-bound stages this process runs, rounded down, at least one
+    /// each). In `rasd run` the number applies to each stage.
+    #[arg(long, env = "RASD_CPU_THREADS", value_parser = at_least_one)]
     pub cpu_threads: Option<usize>,
+}
+
+fn at_least_one(v: &str) -> Result<usize, String> {
+    match v.parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!("`{v}` is not a whole number of at least 1")),
+    }
 }
 
 fn default_concurrency() -> usize {
@@ -260,7 +268,7 @@ impl ConsumerArgs {
     /// this process (see `--cpu-threads`).
     pub fn cpu_threads_for(&self, stages: usize) -> usize {
         self.cpu_threads
-            .unwrap_or_else(|| default_concurrency().div_ceil(stages.max(1)))
+            .unwrap_or_else(|| default_concurrency() / stages.max(1))
             .max(1)
     }
 
@@ -302,7 +310,12 @@ mod tests {
         let cores = default_concurrency();
         let unset = ConsumerArgs::default();
         assert_eq!(unset.cpu_threads_for(1), cores);
-        assert_eq!(unset.cpu_threads_for(2), cores.div_ceil(2));
+        assert_eq!(unset.cpu_threads_for(2), (cores / 2).max(1));
+        // Rounded down: never more threads than cores in all, unless there
+        // are more stages than cores.
+        for stages in 1..=cores {
+            assert!(unset.cpu_threads_for(stages) * stages <= cores);
+        }
         // More stages than cores: still one thread each.
         assert_eq!(unset.cpu_threads_for(cores + 5), 1);
         assert_eq!(unset.cpu_threads_for(0), cores);
@@ -311,11 +324,8 @@ mod tests {
             ..ConsumerArgs::default()
         };
         assert_eq!(set.cpu_threads_for(4), 3);
-        let zero = ConsumerArgs {
-            cpu_threads: Some(0),
-            ..ConsumerArgs::default()
-        };
-        assert_eq!(zero.cpu_threads_for(1), 1);
+        assert!(at_least_one("0").is_err() && at_least_one("x").is_err());
+        assert_eq!(at_least_one("2"), Ok(2));
     }
 
     #[test]

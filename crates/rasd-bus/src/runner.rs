@@ -30,9 +30,10 @@
 //! batch, so memory is bounded too. A CPU-bound core takes the inputs that
 //! arrived together in chunks (up to 16, one job each) and runs them on a
 //! fixed set of threads of its own; the stages of one `rasd run` share the
-//! machine's cores out among them (`--cpu-threads`), so they neither
-//! oversubscribe it nor evict each other's tables from the caches (see
-//! [`handle_chunk`] and `cpu_pool`). Input is pulled in one-shot batches
+//! machine's cores out among them (`--cpu-threads`), so they do not evict
+//! each other's tables from the caches (see [`handle_chunk`] and
+//! `cpu_pool`). The price: in `rasd run`, a stage with a backlog uses only
+//! its share while the others idle; scale a stage with its own replicas. Input is pulled in one-shot batches
 //! (one pull request per batch, never refilled in the background). On
 //! shutdown the runner stops pulling, NAKs the rest of the current batch
 //! exactly once (another replica takes it at once), finishes and acks the
@@ -203,10 +204,15 @@ impl<C: StageCore> StageRunner<C> {
     /// Run until `shutdown` is cancelled, then finish in-flight work.
     pub async fn run(self, shutdown: CancellationToken) -> anyhow::Result<RunSummary> {
         let stage = self.core.name();
-        let pool = self.core.cpu_bound().then(|| {
+        let pool = if !self.core.cpu_bound() {
+            None
+        } else {
             // `rasd run` sets the share; unset, this is the only stage.
-            CpuPool::new(stage.as_str(), self.args.cpu_threads_for(1))
-        });
+            let threads = self.args.cpu_threads_for(1);
+            let pool = CpuPool::new(stage.as_str(), threads)
+                .map_err(|e| anyhow::anyhow!("starting {threads} {stage} threads: {e}"))?;
+            Some(pool)
+        };
         let shared = Arc::new(Shared {
             pool,
             core: self.core,
@@ -395,8 +401,8 @@ async fn nak_rest_of_batch(batch: &mut async_nats::jetstream::consumer::pull::Ba
 
 /// Process a chunk of inputs that arrived together.
 ///
-/// CPU-bound cores run the whole chunk in one job on the process's CPU pool
-/// (one thread per core, see [`CpuPool`]), one input after the other: one
+/// CPU-bound cores run the whole chunk in one job on the stage's own threads
+/// (its share of the cores, see [`CpuPool`]), one input after the other: one
 /// thread handoff per chunk instead of per message, and the core's tables
 /// stay in that core's cache. Each input still gets its own outcome: publish
 /// and ack, dead letter, or NAK.
@@ -477,8 +483,9 @@ async fn handle_chunk<C: StageCore>(shared: Arc<Shared<C>>, msgs: Vec<jetstream:
     let msgs: Vec<&jetstream::Message> = todo.iter().map(|(m, ..)| m).collect();
     let results = match with_progress(&msgs, &mut progress, job).await {
         Ok(r) => r,
-        // The job itself failed (the runtime is shutting down): leave the
-        // inputs to be redelivered.
+        // The job itself failed (the runtime or the stage's threads are
+        // shutting down, or a panic escaped the core): leave the inputs to
+        // be redelivered.
         Err(e) => {
             let error = format!("the {stage} core did not run: {e}");
             futures::future::join_all(todo.iter().map(|(msg, seq, delivered, span)| {

@@ -135,7 +135,9 @@ pub async fn run_stages(
 
     let max_bytes = opts.consumer.max_article_bytes;
     // The machine's cores, shared out among the CPU-bound stages (all but
-    // fetch) that this process runs.
+    // fetch) that this process runs: each keeps its tables warm on threads
+    // of its own, at the price of using only its share when it alone has
+    // work (see `rasd_bus::runner`).
     let cpu_stages = stages.iter().filter(|s| **s != StageName::Fetch).count();
     let mut consumer = opts.consumer.clone();
     consumer.cpu_threads = Some(consumer.cpu_threads_for(cpu_stages));

@@ -181,7 +181,8 @@ impl StageCore for FetchStage {
     fn name(&self) -> StageName {
         StageName::Fetch
     }
-    /// The core waits on HTTP: one request per job, no CPU slot.
+    /// The core waits on HTTP: one request per job, on tokio's blocking
+    /// pool rather than CPU threads of its own.
     fn cpu_bound(&self) -> bool {
         false
     }
