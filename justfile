@@ -76,6 +76,9 @@ demo: build
     if ! "$rasd" subscribe --tagged --all --count "$n" --idle-timeout 60s --format pretty; then
         echo "subscribe failed; stage log:" >&2; cat "$work/stages.log" >&2; exit 1
     fi
+    # The aggregate stage consumes the tagged articles too: let it settle so
+    # the status below shows every stage caught up.
+    "$rasd" subscribe --aggregates --all --count "$n" --idle-timeout 30s --format json >/dev/null || true
     echo "--- status ---"
     "$rasd" status
 
