@@ -398,12 +398,6 @@ async fn each_cpu_bound_stage_runs_on_threads_of_its_own_sharing_out_the_cores(
     let _g = serial().await;
     let server = NatsServer::start()?;
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let counts = |procs: &[(&RasdProcess, &str, usize)]| {
-        procs
-            .iter()
-            .map(|(p, prefix, _)| threads_named(p.pid(), prefix))
-            .collect::<Vec<_>>()
-    };
     // `rasd run`: clean, tag and aggregate share the cores (fetch waits on
     // HTTP and has none); `rasd stage tag` alone takes them all.
     let all = RasdProcess::spawn(&server.url(), &["run"])?;
@@ -419,7 +413,10 @@ async fn each_cpu_bound_stage_runs_on_threads_of_its_own_sharing_out_the_cores(
     let wanted: Vec<usize> = want.iter().map(|w| w.2).collect();
     let deadline = std::time::Instant::now() + PATIENCE;
     loop {
-        let seen = counts(&want);
+        let seen: Vec<usize> = want
+            .iter()
+            .map(|(p, prefix, _)| threads_named(p.pid(), prefix))
+            .collect();
         if seen == wanted {
             break;
         }

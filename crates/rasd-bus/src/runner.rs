@@ -33,12 +33,14 @@
 //! machine's cores out among them (`--cpu-threads`), so they do not evict
 //! each other's tables from the caches (see [`handle_chunk`] and
 //! `cpu_pool`). The price: in `rasd run`, a stage with a backlog uses only
-//! its share while the others idle; scale a stage with its own replicas. Input is pulled in one-shot batches
-//! (one pull request per batch, never refilled in the background). On
-//! shutdown the runner stops pulling, NAKs the rest of the current batch
-//! exactly once (another replica takes it at once), finishes and acks the
-//! in-flight messages, and returns. A streaming pull would instead re-pull
-//! the NAKed messages while draining and burn their deliveries. If a pull
+//! its share while the others idle; scale a stage with its own replicas.
+//!
+//! Input is pulled in one-shot batches (one pull request per batch, never
+//! refilled in the background). On shutdown the runner stops pulling, NAKs
+//! the rest of the current batch exactly once (another replica takes it at
+//! once), finishes and acks the in-flight messages, and returns. A
+//! streaming pull would instead re-pull the NAKed messages while draining
+//! and burn their deliveries. If a pull
 //! fails or comes back empty the consumer is looked up again after a short
 //! pause; the client itself reconnects on its own.
 
@@ -52,11 +54,11 @@ use bytes::Bytes;
 use futures::{FutureExt, StreamExt};
 use rasd_model::{DeadLetter, InputError, StageName, Subjects};
 use tokio::sync::Semaphore;
-
-use crate::cpu_pool::CpuPool;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
+
+use crate::cpu_pool::CpuPool;
 
 use crate::config::ConsumerArgs;
 use crate::metrics::{DlqLabel, StageMetrics};
@@ -468,9 +470,8 @@ async fn handle_chunk<C: StageCore>(shared: Arc<Shared<C>>, msgs: Vec<jetstream:
             })
             .collect::<Vec<_>>()
     };
-    let pool_shared = shared.clone();
-    let job = async move {
-        if let Some(pool) = &pool_shared.pool {
+    let job = async {
+        if let Some(pool) = &shared.pool {
             pool.run(work).await.map_err(String::from)
         } else {
             tokio::task::spawn_blocking(work)
